@@ -1,0 +1,59 @@
+"""Fixtures shared by the whole suite.
+
+`database_url` runs a test once on SQLite and once on PostgreSQL. PostgreSQL comes from
+OPENELEMENTS_TEST_POSTGRES_URL (scripts/test sets it); each test gets a database of its own,
+created from that server and dropped afterwards. Without the variable the PostgreSQL case is
+skipped, unless OPENELEMENTS_TEST_REQUIRE_POSTGRES=1 (CI), where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL_ENV = "OPENELEMENTS_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "OPENELEMENTS_TEST_REQUIRE_POSTGRES"
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if url:
+        return url
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(f"{POSTGRES_URL_ENV} is not set but PostgreSQL is required")
+    return None
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'openelements.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    admin = _postgres_admin_url()
+    if admin is None:
+        pytest.skip(f"{POSTGRES_URL_ENV} not set")
+    url = make_url(admin)
+    name = f"oe_test_{secrets.token_hex(6)}"
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database URL: the test runs once per backend."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
