@@ -1,0 +1,1 @@
+"""Organizations, accounts, users, their secrets and the Authorization scheme (spec §3, §4)."""
