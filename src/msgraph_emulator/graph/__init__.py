@@ -1,0 +1,10 @@
+"""Graph calendar data: mailboxes, events, calendars, contacts and the `/v1.0` routes over them."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    """Every `/me/...` route and its `/users/{user}/...` twin, relative to the `/v1.0` mount."""
+    return []
