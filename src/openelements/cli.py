@@ -1,10 +1,36 @@
-"""The `openelements` command (DESIGN.md §6). Settings are read here, once, and passed down."""
+"""The `openelements` command (DESIGN.md §6). Settings are read here, once, and passed down:
+sub-commands get them with `settings.settings_of(ctx)`.
+
+Each command or group is one line below, defined in its own module.
+"""
 
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
+
+from openelements.kit.logging import configure_logging
+from openelements.migrations.commands import db_app
+from openelements.server import serve
+from openelements.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="openelements")
+
+
+@app.callback()
+def load_settings(ctx: typer.Context) -> None:
+    """Self-hosted Cloud Elements API v2 for Microsoft Graph calendars."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        typer.echo(f"openelements: invalid OPENELEMENTS_* settings:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
+    ctx.obj = settings
+
+
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

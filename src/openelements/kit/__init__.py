@@ -1,0 +1,1 @@
+"""Cross-cutting machinery shared by every domain. Imports no domain package (import-linter)."""
