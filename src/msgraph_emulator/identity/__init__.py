@@ -1,0 +1,1 @@
+"""Microsoft identity platform v2.0 as the emulator serves it (spec §15)."""

@@ -1,0 +1,24 @@
+"""Identity platform routes, each under `/{tenant}` (G32)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from msgraph_emulator.identity.discovery import (
+    instance_discovery_endpoint,
+    keys_endpoint,
+    openid_configuration_endpoint,
+)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            openid_configuration_endpoint,
+            methods=["GET"],
+        ),
+        Route("/{tenant}/discovery/v2.0/keys", keys_endpoint, methods=["GET"]),
+        Route("/{tenant}/discovery/keys", keys_endpoint, methods=["GET"]),
+        Route("/{tenant}/discovery/instance", instance_discovery_endpoint, methods=["GET"]),
+    ]

@@ -1,0 +1,93 @@
+"""Run-time settings of the emulator, changeable through `PUT /_emulator/settings` (G41).
+
+The JSON form uses the camelCase of each field name, nested for `throttle`; owners of other
+parts add their fields to `EmulatorSettings` and get the JSON mapping for free.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 3599  # G34
+DEFAULT_REFRESH_TOKEN_INACTIVITY_SECONDS = 90 * 24 * 3600  # G35
+DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS = 600  # G33
+
+
+@dataclass
+class ThrottleSettings:
+    """G29: per (application id, mailbox)."""
+
+    concurrent_per_mailbox: int = 4
+    requests_per_window: int = 10_000
+    window_seconds: float = 600.0
+
+
+@dataclass
+class EmulatorSettings:
+    auto_consent: bool = False
+    access_token_lifetime_seconds: int = DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS
+    default_page_size: int = 10
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    notification_timeout_seconds: float = 3.0
+    # Identity platform switches (G33, G35).
+    authorization_code_lifetime_seconds: int = DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS
+    refresh_token_inactivity_seconds: int = DEFAULT_REFRESH_TOKEN_INACTIVITY_SECONDS
+    strict_refresh_rotation: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return _dataclass_to_json(self)
+
+    def update_from_json(self, document: dict[str, Any]) -> None:
+        """Apply a partial update; raises `ValueError` naming the first bad key or value,
+        and changes nothing in that case."""
+        staged = dataclasses.replace(self, throttle=dataclasses.replace(self.throttle))
+        _apply(staged, document, prefix="")
+        # Applied in place, so holders of `self.throttle` see the change.
+        _apply(self, document, prefix="")
+
+
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _dataclass_to_json(instance: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for item in dataclasses.fields(instance):
+        value = getattr(instance, item.name)
+        is_nested = dataclasses.is_dataclass(value) and not isinstance(value, type)
+        result[camel_case(item.name)] = _dataclass_to_json(value) if is_nested else value
+    return result
+
+
+def _apply(target: Any, document: dict[str, Any], *, prefix: str) -> None:
+    if not isinstance(document, dict):
+        raise ValueError(f"{prefix or 'settings'} must be a JSON object")
+    by_key = {camel_case(item.name): item.name for item in dataclasses.fields(target)}
+    for key, value in document.items():
+        name = by_key.get(key)
+        if name is None:
+            raise ValueError(f"unknown setting {prefix}{key}")
+        current = getattr(target, name)
+        if dataclasses.is_dataclass(current) and not isinstance(current, type):
+            _apply(current, value, prefix=f"{prefix}{key}.")
+        else:
+            setattr(target, name, _coerce(current, value, key=f"{prefix}{key}"))
+
+
+def _coerce(current: Any, value: Any, *, key: str) -> Any:
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false")
+        return value
+    if isinstance(current, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"{key} must be a non-negative number")
+        if isinstance(current, int) and not float(value).is_integer():
+            raise ValueError(f"{key} must be a whole number")
+        return type(current)(value)
+    if current is None or isinstance(value, type(current)):
+        return value
+    raise ValueError(f"{key} has the wrong type")

@@ -1,0 +1,115 @@
+"""The emulator served by a real uvicorn on a free loopback port, in a background thread.
+
+`running_emulator` yields `RunningEmulator(base_url, emulator)`: `base_url` is the origin
+(`http://127.0.0.1:<port>`, Graph at `base_url + "/v1.0"`), `emulator` the live `Emulator`
+object, so tests can seed state directly (`emulator.create_user(...)`).
+`serve_emulator(...)` is the same as a context manager (optionally over TLS).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from msgraph_emulator.app import create_app
+from msgraph_emulator.emulator import Emulator
+from msgraph_emulator.identity.jwt import SigningKey
+
+
+@dataclass(frozen=True)
+class RunningEmulator:
+    base_url: str
+    emulator: Emulator
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.base_url}/v1.0"
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    certfile: Path
+    keyfile: Path
+    ca_bundle: Path
+
+
+@contextmanager
+def serve_emulator(emulator: Emulator, *, tls: TlsFiles | None = None) -> Iterator[str]:
+    """Serve `emulator` until the block ends; yields its origin and sets `emulator.origin`."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    scheme = "https" if tls else "http"
+    emulator.origin = f"{scheme}://127.0.0.1:{port}"
+    config = uvicorn.Config(
+        create_app(emulator=emulator),
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        ssl_certfile=str(tls.certfile) if tls else None,
+        ssl_keyfile=str(tls.keyfile) if tls else None,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.01)
+    try:
+        yield emulator.origin
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def emulator_signing_key() -> SigningKey:
+    """One RSA key for the whole run: generating one per test costs more than the test."""
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def running_emulator(emulator_signing_key: SigningKey) -> Iterator[RunningEmulator]:
+    emulator = Emulator(signing_key=emulator_signing_key)
+    with serve_emulator(emulator) as origin:
+        yield RunningEmulator(base_url=origin, emulator=emulator)
+
+
+@pytest.fixture(scope="session")
+def emulator_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A local CA and a certificate for 127.0.0.1 (msal only talks https, spec §17)."""
+    import trustme
+
+    folder = tmp_path_factory.mktemp("emulator-tls")
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1", "localhost")
+    files = TlsFiles(
+        certfile=folder / "cert.pem", keyfile=folder / "key.pem", ca_bundle=folder / "ca.pem"
+    )
+    issued.cert_chain_pems[0].write_to_path(str(files.certfile))
+    for extra in issued.cert_chain_pems[1:]:
+        extra.write_to_path(str(files.certfile), append=True)
+    issued.private_key_pem.write_to_path(str(files.keyfile))
+    authority.cert_pem.write_to_path(str(files.ca_bundle))
+    return files
+
+
+@pytest.fixture
+def running_tls_emulator(
+    emulator_signing_key: SigningKey, emulator_tls: TlsFiles
+) -> Iterator[RunningEmulator]:
+    emulator = Emulator(signing_key=emulator_signing_key)
+    with serve_emulator(emulator, tls=emulator_tls) as origin:
+        yield RunningEmulator(base_url=origin, emulator=emulator)
