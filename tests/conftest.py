@@ -17,6 +17,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from openelements.kit.logging import configure_logging
+
 POSTGRES_URL_ENV = "OPENELEMENTS_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "OPENELEMENTS_TEST_REQUIRE_POSTGRES"
 
@@ -28,6 +30,12 @@ def _postgres_admin_url() -> str | None:
     if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
         pytest.fail(f"{POSTGRES_URL_ENV} is not set but PostgreSQL is required")
     return None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _structured_logs() -> None:
+    """Log as production does (redacted JSON lines); pytest captures them per test."""
+    configure_logging(level="INFO", log_format="json")
 
 
 @pytest.fixture
