@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openelements.elements.wiring import Outbound, build_outbound
 from openelements.kit.clock import Clock, SystemClock
 from openelements.kit.crypto import KeyRing, SecretDigester
 from openelements.kit.db import Database
@@ -43,6 +44,7 @@ class Container:
     key_ring: KeyRing
     digester: SecretDigester
     clock: Clock
+    outbound: Outbound
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     start_worker: bool = True
 
@@ -59,17 +61,20 @@ class Container:
         database = Database.from_url(
             settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
+        clock = clock or SystemClock()
         return cls(
             settings=settings,
             database=database,
             key_ring=crypto.key_ring,
             digester=crypto.digester,
-            clock=clock or SystemClock(),
+            clock=clock,
+            outbound=build_outbound(settings, clock=clock),
             metrics_registry=metrics_registry or CollectorRegistry(),
             start_worker=start_worker,
         )
 
     async def aclose(self) -> None:
+        await self.outbound.aclose()
         await self.database.dispose()
 
 

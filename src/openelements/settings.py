@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     sqlite_busy_timeout_ms: int = 15_000
+    # Outbound HTTP and tokens (elements/wiring.py, instances/tokens.py; microsoft-graph.md §19)
+    http_connect_timeout_seconds: float = 5.0
+    http_read_timeout_seconds: float = 30.0
+    http_write_timeout_seconds: float = 30.0
+    http_pool_timeout_seconds: float = 10.0
+    http_max_connections: int = 100
+    http_retry_attempts: int = 4
+    http_retry_max_wait_seconds: float = 60.0
+    http_retry_backoff_initial_seconds: float = 0.5
+    graph_mailbox_concurrency: int = 4
+    token_refresh_margin_seconds: int = 300
+    token_refresh_lease_seconds: int = 30
 
     @property
     def is_local_sqlite(self) -> bool:

@@ -1,0 +1,1 @@
+"""Providers. Domains use `elements.base` (the protocol) and `elements.registry` only."""
