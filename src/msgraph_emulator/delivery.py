@@ -199,7 +199,8 @@ class DeliveryScheduler:
         self._log = log
         self._policy = policy
         self._timeout = timeout_seconds
-        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
 
     def enqueue(
@@ -219,7 +220,7 @@ class DeliveryScheduler:
                 return open_batch
         record = self._log.new(kind=kind, url=url, items=items, now=now)
         record.next_attempt_at = now + timedelta(seconds=batch_window_seconds)
-        self._wake.set()
+        self.wake()
         return record
 
     def _open_batch(self, *, kind: DeliveryKind, url: str) -> Delivery | None:
@@ -230,7 +231,18 @@ class DeliveryScheduler:
         return None
 
     def wake(self) -> None:
-        self._wake.set()
+        """Safe from any thread: changes may be made by code outside the server's loop."""
+        loop, event = self._loop, self._wake
+        if loop is None or event is None or loop.is_closed():
+            return
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if current is loop:
+            event.set()
+        else:
+            loop.call_soon_threadsafe(event.set)
 
     def start_due(self) -> int:
         """Start every due delivery (or drop it when its retry period is over)."""
@@ -266,14 +278,23 @@ class DeliveryScheduler:
         record.next_attempt_at = self._clock.now() + delay
         record.state = "pending"
 
-    async def run(self, *, poll_interval: float = POLL_INTERVAL_SECONDS) -> None:
-        """Forever: start what is due, then sleep until woken or the poll interval passes
-        (the poll notices due times reached by `Clock.advance`)."""
+    async def run(
+        self,
+        *,
+        poll_interval: float = POLL_INTERVAL_SECONDS,
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
+        """Forever: run `on_tick`, start what is due, then sleep until woken or the poll
+        interval passes (the poll notices due times reached by `Clock.advance`)."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = wake = asyncio.Event()
         while True:
+            if on_tick is not None:
+                on_tick()
             self.start_due()
-            self._wake.clear()
+            wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll_interval)
+                await asyncio.wait_for(wake.wait(), timeout=poll_interval)
 
     async def drain(self) -> None:
         """Wait for the attempts in flight (used at shutdown and by tests)."""

@@ -35,6 +35,17 @@ class EmulatorSettings:
     authorization_code_lifetime_seconds: int = DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS
     refresh_token_inactivity_seconds: int = DEFAULT_REFRESH_TOKEN_INACTIVITY_SECONDS
     strict_refresh_rotation: bool = False
+    # Delta, subscriptions and notification delivery (E3; G20, G22, G24, G25, G26, G27).
+    delta_token_lifetime_seconds: float = 0.0  # 0: delta and skip tokens never age out
+    delta_expired_answer: str = "gone"  # "gone" (410 + Location) or "syncStateNotFound" (400)
+    subscription_max_lifetime_minutes: float = 10_080.0
+    subscription_validation_timeout_seconds: float = 10.0
+    subscriptions_per_mailbox: int = 1000
+    notification_allow_http: bool = False  # any http:// URL, not only loopback (demo mode)
+    notification_time_compression: float = 1.0  # multiplies retry delays and the retry period
+    notification_retry_period_seconds: float = 14_400.0
+    notification_batch_window_ms: float = 0.0  # 0: one POST per change
+    lifecycle_auto: bool = False  # reauthorizationRequired on the docs' schedule (G27)
 
     def to_json(self) -> dict[str, Any]:
         return _dataclass_to_json(self)
