@@ -27,6 +27,7 @@ from openelements.kit.middleware import (
 )
 from openelements.kit.negotiation import require_acceptable_json, require_json_body
 from openelements.kit.openapi import install_openapi
+from openelements.platform import endpoints as platform_endpoints
 from openelements.settings import API_BASE_PATH, Settings
 
 __all__ = ["EXPOSED_HEADERS", "create_app"]
@@ -84,6 +85,7 @@ def _api_router() -> APIRouter:
     api = APIRouter(prefix=API_BASE_PATH)
     api.add_api_route("", _api_root, include_in_schema=False)
     api.include_router(elements_endpoints.router)
+    api.include_router(platform_endpoints.router)
     return api
 
 

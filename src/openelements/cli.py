@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from openelements.kit.logging import configure_logging
 from openelements.migrations.commands import db_app
+from openelements.platform.commands import admin_app
 from openelements.server import serve
 from openelements.settings import Settings
 
@@ -31,6 +32,7 @@ def load_settings(ctx: typer.Context) -> None:
 
 app.command("serve")(serve)
 app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
 
 
 def main() -> None:

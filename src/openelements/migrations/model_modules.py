@@ -6,6 +6,7 @@ import importlib
 
 MODEL_MODULES: tuple[str, ...] = (
     # "openelements.<domain>.models",
+    "openelements.platform.models",
 )
 
 

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 from openelements.platform.passwords import MAX_PASSWORD_LENGTH
@@ -174,6 +182,12 @@ class UserOut(_Response):
     roles: list[RoleOut]
     secret: str | None = None
     password: Literal["secured"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Absent address fields, ``secret`` and ``password`` are left out, not ``null``."""
+        data: dict[str, Any] = handler(self)
+        return {name: value for name, value in data.items() if value is not None}
 
 
 class SessionToken(_Response):
