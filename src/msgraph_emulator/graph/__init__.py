@@ -6,5 +6,11 @@ from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    """Every `/me/...` route and its `/users/{user}/...` twin, relative to the `/v1.0` mount."""
-    return []
+    """Every `/me/...` route and its `/users/{user}/...` twin, relative to the `/v1.0` mount.
+
+    Imported lazily: `auth` imports `graph.mailbox`, and the route modules import `auth`.
+    """
+    from msgraph_emulator.graph.endpoints import endpoints
+    from msgraph_emulator.graph.routing import GraphRouter
+
+    return [GraphRouter(endpoints())]
