@@ -12,6 +12,7 @@ from msgraph_emulator.directory import App, Directory, User
 from msgraph_emulator.faults import FaultTable
 from msgraph_emulator.graph.mailbox import Mailbox
 from msgraph_emulator.identity.jwt import SigningKey
+from msgraph_emulator.identity.signin import SignInStore
 from msgraph_emulator.identity.tokens import AccessToken, mint_access_token
 from msgraph_emulator.request_log import RequestLog
 from msgraph_emulator.settings import EmulatorSettings
@@ -48,6 +49,7 @@ class Emulator:
         self.change_listeners: list[Callable[[ChangeEvent], None]] = []
         # Parts with state of their own (subscriptions, delta) clear it here on reset.
         self.reset_listeners: list[Callable[[], None]] = []
+        self.sign_ins = SignInStore()
         self.origin = origin
 
     def create_user(
@@ -107,5 +109,6 @@ class Emulator:
         self.faults.clear()
         self.throttle.reset()
         self.request_log.clear()
+        self.sign_ins.clear()
         for listener in self.reset_listeners:
             listener()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from msgraph_emulator.identity.authorize import authorize_endpoint
 from msgraph_emulator.identity.discovery import (
     instance_discovery_endpoint,
     keys_endpoint,
     openid_configuration_endpoint,
 )
+from msgraph_emulator.identity.login import login_endpoint
+from msgraph_emulator.identity.token_endpoint import token_endpoint
 
 
 def routes() -> list[BaseRoute]:
@@ -21,4 +24,7 @@ def routes() -> list[BaseRoute]:
         Route("/{tenant}/discovery/v2.0/keys", keys_endpoint, methods=["GET"]),
         Route("/{tenant}/discovery/keys", keys_endpoint, methods=["GET"]),
         Route("/{tenant}/discovery/instance", instance_discovery_endpoint, methods=["GET"]),
+        Route("/{tenant}/oauth2/v2.0/authorize", authorize_endpoint, methods=["GET", "POST"]),
+        Route("/{tenant}/login", login_endpoint, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/token", token_endpoint, methods=["POST"]),
     ]

@@ -1,0 +1,135 @@
+"""msal, Microsoft's own client, against the emulator's identity endpoints over TLS (spec §17).
+
+msal only accepts https authorities, so these tests use the emulator's TLS origin with a local
+CA. The requests session must not trust the environment: `REQUESTS_CA_BUNDLE` would silently
+override the session's `verify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import msal
+import pytest
+import requests
+
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+SECRET = "emulator-client-secret"
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+UPN = "dana@acme.example"
+
+
+class _FormFields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
+            self.fields[str(values["name"])] = values.get("value") or ""
+
+
+def form_fields(page: str) -> dict[str, str]:
+    parser = _FormFields()
+    parser.feed(page)
+    return parser.fields
+
+
+@pytest.fixture
+def tls_session(emulator_tls: Any) -> Iterator[requests.Session]:
+    session = requests.Session()
+    session.verify = str(emulator_tls.ca_bundle)
+    session.trust_env = False
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def msal_app(
+    running_tls_emulator: Any, tls_session: requests.Session
+) -> msal.ConfidentialClientApplication:
+    emulator = running_tls_emulator.emulator
+    emulator.register_app(client_id=CLIENT_ID, client_secret=SECRET, redirect_uris=[REDIRECT_URI])
+    emulator.create_user(user_principal_name=UPN, display_name="Dana Swope", password="pw")
+    emulator.settings.auto_consent = True
+    return msal.ConfidentialClientApplication(
+        client_id=CLIENT_ID,
+        client_credential=SECRET,
+        authority=f"{running_tls_emulator.base_url}/{emulator.directory.tenant_id}",
+        instance_discovery=False,
+        http_client=tls_session,
+    )
+
+
+def _sign_in(app: msal.ConfidentialClientApplication, session: requests.Session) -> dict[str, Any]:
+    flow = app.initiate_auth_code_flow(
+        ["Calendars.ReadWrite"],
+        redirect_uri=REDIRECT_URI,
+        login_hint=UPN,
+        response_mode="form_post",
+    )
+    page = session.get(flow["auth_uri"], allow_redirects=False)
+    assert page.status_code == 200, page.text
+    result: dict[str, Any] = app.acquire_token_by_auth_code_flow(flow, form_fields(page.text))
+    return result
+
+
+def test_msal_completes_the_authorization_code_flow(
+    msal_app: msal.ConfidentialClientApplication, tls_session: requests.Session
+) -> None:
+    result = _sign_in(msal_app, tls_session)
+
+    assert "access_token" in result, result
+    assert result["id_token_claims"]["preferred_username"] == UPN
+    assert "Calendars.ReadWrite" in result["scope"]
+    accounts = msal_app.get_accounts(username=UPN)
+    assert len(accounts) == 1
+
+
+def test_msal_refresh_returns_a_new_refresh_token_and_the_old_one_still_works(
+    msal_app: msal.ConfidentialClientApplication, tls_session: requests.Session
+) -> None:
+    first = _sign_in(msal_app, tls_session)
+
+    refreshed = msal_app.acquire_token_by_refresh_token(
+        first["refresh_token"], ["Calendars.ReadWrite"]
+    )
+    again = msal_app.acquire_token_by_refresh_token(first["refresh_token"], ["Calendars.ReadWrite"])
+
+    assert "access_token" in refreshed, refreshed
+    assert refreshed["refresh_token"] != first["refresh_token"]
+    assert "access_token" in again, again
+
+
+def test_msal_refresh_after_revocation_reports_aadsts50173(
+    msal_app: msal.ConfidentialClientApplication,
+    tls_session: requests.Session,
+    running_tls_emulator: Any,
+) -> None:
+    first = _sign_in(msal_app, tls_session)
+    running_tls_emulator.emulator.directory.grants.revoke_refresh()
+
+    refused = msal_app.acquire_token_by_refresh_token(
+        first["refresh_token"], ["Calendars.ReadWrite"]
+    )
+
+    assert refused["error"] == "invalid_grant"
+    assert refused["error_codes"] == [50173]
+
+
+def test_msal_client_credentials_on_the_tenant(
+    msal_app: msal.ConfidentialClientApplication,
+    tls_session: requests.Session,
+    running_tls_emulator: Any,
+) -> None:
+    result = msal_app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+
+    assert "access_token" in result, result
+    me = tls_session.get(
+        f"{running_tls_emulator.base_url}/v1.0/me",
+        headers={"Authorization": f"Bearer {result['access_token']}"},
+    )
+    assert me.status_code in {400, 403}
