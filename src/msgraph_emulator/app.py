@@ -35,12 +35,12 @@ def _routes_of(module_name: str) -> list[BaseRoute]:
     time): a missing emulator module leaves its routes out; any other failure is raised."""
     try:
         module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("msgraph_emulator."):
+        make: Callable[[], list[BaseRoute]] = module.routes
+        return make()
+    except ImportError as exc:
+        if not (exc.name or "").startswith("msgraph_emulator"):
             raise
         return []
-    make: Callable[[], list[BaseRoute]] = module.routes
-    return make()
 
 
 def _is_graph(request: Request) -> bool:

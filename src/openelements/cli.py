@@ -35,5 +35,18 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 
 
+@app.command(
+    "emulator",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def emulator(ctx: typer.Context) -> None:
+    """Microsoft Graph + identity platform emulator: [--host H] [--port P] [--auto-consent]
+    [--state FILE] and the settings flags of `python -m msgraph_emulator --help`."""
+    from msgraph_emulator.cli import main as emulator_main  # the only import of the emulator
+
+    raise typer.Exit(emulator_main(ctx.args))
+
+
 def main() -> None:
     app()
