@@ -264,12 +264,16 @@ class DeliveryScheduler:
 
     async def _attempt(self, record: Delivery) -> None:
         at = self._clock.now()
-        result = await self._sender.post(
-            record.url,  # a query string on the notification URL is kept (spec §10.1)
-            body=record.payload(),
-            content_type="application/json; charset=utf-8",
-            timeout_seconds=self._timeout(),
-        )
+        try:
+            result = await self._sender.post(
+                record.url,  # a query string on the notification URL is kept (spec §10.1)
+                body=record.payload(),
+                content_type="application/json; charset=utf-8",
+                timeout_seconds=self._timeout(),
+            )
+        except asyncio.CancelledError:
+            record.state = "pending"  # the service stopped; a restarted one sends it again
+            raise
         record.attempts.append(DeliveryAttempt(at=at, result=result))
         if result.ok:
             record.state = "delivered"
@@ -295,6 +299,11 @@ class DeliveryScheduler:
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=poll_interval)
+
+    async def cancel_in_flight(self) -> None:
+        for task in list(self._in_flight):
+            task.cancel()
+        await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def drain(self) -> None:
         """Wait for the attempts in flight (used at shutdown and by tests)."""

@@ -26,7 +26,23 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl
+from weakref import WeakKeyDictionary
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from msgraph_emulator.errors import GraphError
+from msgraph_emulator.graph.calendar_view import calendar_view
+from msgraph_emulator.graph.context import GraphContext
+from msgraph_emulator.graph.items import Event
+from msgraph_emulator.graph.mailbox import Mailbox
+from msgraph_emulator.graph.prefer import read_preferences
+from msgraph_emulator.graph.routing import Endpoint, GraphRouter
+from msgraph_emulator.graph.shapes import RenderOptions, render_event
+from msgraph_emulator.graph.wire_time import WireTimeError, parse_offset
 
 T = TypeVar("T")
 
@@ -58,6 +74,7 @@ class DeltaToken:
     after: str | None = None
     time_zone: str | None = None
     page_size: int | None = None
+    generation: int = 0
 
     @property
     def is_skip_token(self) -> bool:
@@ -74,6 +91,7 @@ class DeltaToken:
             "a": self.after,
             "z": self.time_zone,
             "p": self.page_size,
+            "g": self.generation,
         }
         raw = json.dumps(document, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -93,13 +111,16 @@ class DeltaToken:
                 after=_optional_str(document.get("a")),
                 time_zone=_optional_str(document.get("z")),
                 page_size=_optional_int(document.get("p")),
+                generation=_optional_int(document.get("g")) or 0,
             )
         except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
             raise InvalidDeltaToken(text) from exc
 
-    def restart(self, *, now: datetime) -> DeltaToken:
+    def restart(self, *, now: datetime, generation: int) -> DeltaToken:
         """The token a client gets back when its state expired: a new first round."""
-        return replace(self, since=None, upto=None, after=None, issued_at=now)
+        return replace(
+            self, since=None, upto=None, after=None, issued_at=now, generation=generation
+        )
 
 
 @dataclass(frozen=True)
@@ -183,16 +204,13 @@ def next_token(token: DeltaToken, *, page: DeltaPage[T], upto: int, now: datetim
 
 
 def is_expired(
-    token: DeltaToken,
-    *,
-    now: datetime,
-    lifetime_seconds: float | None,
-    valid_after: datetime | None,
+    token: DeltaToken, *, now: datetime, lifetime_seconds: float, generation: int
 ) -> bool:
-    """Expired by age (configurable lifetime) or by the control API's "expire all" switch."""
-    if valid_after is not None and token.issued_at <= valid_after:
+    """Expired by age (a lifetime of 0 means never) or by the control API's "expire all"
+    switch, which moves the emulator to a new token generation."""
+    if token.generation < generation:
         return True
-    if lifetime_seconds is None:
+    if lifetime_seconds <= 0:
         return False
     return (now - token.issued_at).total_seconds() > lifetime_seconds
 
@@ -224,3 +242,153 @@ def _optional_str(value: object) -> str | None:
     if not isinstance(value, str):
         raise TypeError("expected a string")
     return value
+
+
+# --- the HTTP surface ---------------------------------------------------------------------
+
+DELTA_PATTERNS = tuple(
+    (collection, function)
+    for collection in ("calendarView", "events")
+    for function in ("delta", "delta()", "microsoft.graph.delta", "microsoft.graph.delta()")
+)
+WINDOW_REQUIRED = (
+    "This request requires a time window specified by the query string parameters "
+    "StartDateTime and EndDateTime."
+)
+SYNC_STATE_NOT_FOUND = "The sync state is not found or is no longer valid."  # our wording
+RESYNC_REQUIRED = "The delta token has expired; start a new sync from the Location link."
+EVENT_TYPE = "#microsoft.graph.event"
+
+
+@dataclass
+class DeltaGeneration:
+    """Per emulator: bumped by the control API's "expire every delta token" switch (G20)."""
+
+    value: int = 0
+
+
+_generations: WeakKeyDictionary[object, DeltaGeneration] = WeakKeyDictionary()
+
+
+def generation_of(emulator: object) -> DeltaGeneration:
+    return _generations.setdefault(emulator, DeltaGeneration())
+
+
+def routes() -> list[BaseRoute]:
+    """`/me/...` and `/users/{user}/...` delta routes, relative to the `/v1.0` mount."""
+    return [GraphRouter([Endpoint("GET", pattern, get_delta) for pattern in DELTA_PATTERNS])]
+
+
+async def get_delta(request: Request) -> Response:
+    query = _delta_query(request)
+    context = GraphContext.open(request, write=False)
+    emulator, mailbox = context.emulator, context.mailbox
+    now = emulator.clock.now()
+    token = _token_for(context, query=query, now=now)
+    upto = token.upto if token.upto is not None else mailbox.seq
+    entries = round_entries(
+        window=_window(mailbox, token),
+        changes=_changes(mailbox) if token.since is not None else (),
+        since=token.since,
+        upto=upto,
+    )
+    size = context.prefs.max_page_size or token.page_size or emulator.settings.default_page_size
+    page = cut_page(entries, after=token.after, size=size)
+    following = next_token(token, page=page, upto=upto, now=now)
+    options = _render_options(context, token)
+    body: dict[str, Any] = {
+        "@odata.context": f"{context.origin}/v1.0/$metadata#Collection(event)",
+        "value": [_render(entry, options) for entry in page.entries],
+    }
+    link_name = "@odata.deltaLink" if page.is_last else "@odata.nextLink"
+    body[link_name] = _link(context, following)
+    return context.answer(body)
+
+
+def _delta_query(request: Request) -> dict[str, str]:
+    """Query options by lower-cased name; the options Graph refuses on delta answer 400."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    options = {
+        name.strip().lower(): value for name, value in parse_qsl(raw, keep_blank_values=True)
+    }
+    if any(name in options for name in UNSUPPORTED_OPTIONS):
+        raise GraphError(400, "ErrorInvalidUrlQuery", UNSUPPORTED_OPTIONS_MESSAGE)
+    if "$top" in options:
+        raise GraphError(400, "ErrorInvalidUrlQuery", TOP_UNSUPPORTED_MESSAGE)
+    return options
+
+
+def _token_for(context: GraphContext, *, query: dict[str, str], now: datetime) -> DeltaToken:
+    text = query.get("$skiptoken") or query.get("$deltatoken")
+    generation = generation_of(context.emulator).value
+    if text is None:
+        return _first_token(context, query=query, now=now, generation=generation)
+    try:
+        token = DeltaToken.decode(text)
+    except InvalidDeltaToken:
+        raise GraphError(400, "syncStateNotFound", SYNC_STATE_NOT_FOUND) from None
+    if token.user_id != context.mailbox.user_id:
+        raise GraphError(400, "syncStateNotFound", SYNC_STATE_NOT_FOUND)
+    settings = context.emulator.settings
+    lifetime = settings.delta_token_lifetime_seconds
+    if is_expired(token, now=now, lifetime_seconds=lifetime, generation=generation):
+        if settings.delta_expired_answer == "syncStateNotFound":
+            raise GraphError(400, "syncStateNotFound", SYNC_STATE_NOT_FOUND)
+        fresh = token.restart(now=now, generation=generation)
+        location = f"{context.origin}{context.request.url.path}?$deltatoken={fresh.encode()}"
+        raise GraphError(410, "resyncRequired", RESYNC_REQUIRED, headers={"Location": location})
+    return token
+
+
+def _first_token(
+    context: GraphContext, *, query: dict[str, str], now: datetime, generation: int
+) -> DeltaToken:
+    start, end = query.get("startdatetime"), query.get("enddatetime")
+    if not start or not end:
+        raise GraphError(400, "ErrorInvalidParameter", WINDOW_REQUIRED)
+    try:
+        window = (parse_offset(start), parse_offset(end))
+    except WireTimeError as exc:
+        raise GraphError(400, "ErrorInvalidParameter", str(exc)) from exc
+    prefs = context.prefs
+    return DeltaToken(
+        user_id=context.mailbox.user_id,
+        start=window[0],
+        end=window[1],
+        issued_at=now,
+        time_zone=prefs.zone_name if prefs.zone_name != "UTC" else None,
+        page_size=prefs.max_page_size,
+        generation=generation,
+    )
+
+
+def _window(mailbox: Mailbox, token: DeltaToken) -> list[WindowEntry[Event]]:
+    shown = calendar_view(mailbox, start=token.start, end=token.end, calendar_id=None)
+    return [
+        WindowEntry(id=e.id, source_id=e.series_master_id or e.id, seq=e.seq, item=e) for e in shown
+    ]
+
+
+def _changes(mailbox: Mailbox) -> list[ChangeRecord]:
+    live = [ChangeRecord(e.id, e.seq) for e in mailbox.events.values()]
+    gone = [ChangeRecord(t.id, t.seq) for t in mailbox.tombstones.values() if t.kind == "event"]
+    return live + gone
+
+
+def _render_options(context: GraphContext, token: DeltaToken) -> RenderOptions:
+    """The zone of this request's `Prefer`, else the one the first request asked for."""
+    prefs = context.prefs
+    if prefs.zone_name == "UTC" and token.time_zone:
+        prefs = read_preferences([f'outlook.timezone="{token.time_zone}"'])
+    return RenderOptions(context.origin, prefs.zone, prefs.zone_name, context.prefs.body_type)
+
+
+def _render(entry: Present[Event] | Removed, options: RenderOptions) -> dict[str, Any]:
+    if isinstance(entry, Removed):
+        return {"@odata.type": EVENT_TYPE, "id": entry.id, "@removed": {"reason": "deleted"}}
+    return {"@odata.type": EVENT_TYPE, **render_event(entry.entry.item, options)}
+
+
+def _link(context: GraphContext, token: DeltaToken) -> str:
+    name = "$skiptoken" if token.is_skip_token else "$deltatoken"
+    return f"{context.origin}{context.request.url.path}?{name}={token.encode()}"

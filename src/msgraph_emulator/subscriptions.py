@@ -24,6 +24,8 @@ from msgraph_emulator.errors import GraphError
 from msgraph_emulator.graph.wire_time import WireTimeError, parse_offset
 
 CHANGE_TYPES = ("created", "updated", "deleted")
+LIFECYCLE_EVENTS = ("reauthorizationRequired", "subscriptionRemoved", "missed")
+EVENT_TYPE = "#Microsoft.Graph.Event"  # G25
 TLS_VERSIONS = ("v1_0", "v1_1", "v1_2", "v1_3")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 MAX_CLIENT_STATE = 128
@@ -244,3 +246,40 @@ class SubscriptionStore:
 
     def replace_all(self, subscriptions: Iterable[Subscription]) -> None:
         self._by_id = {s.id: replace(s) for s in subscriptions}
+
+
+def change_item(
+    subscription: Subscription, change: ChangeEvent, *, etag: str | None
+) -> dict[str, Any]:
+    """One `value[]` entry (spec §10.4, G25)."""
+    resource = f"Users/{change.user_id}/Events/{change.item_id}"
+    resource_data: dict[str, Any] = {"@odata.type": EVENT_TYPE, "@odata.id": resource}
+    if etag is not None:
+        resource_data["@odata.etag"] = etag
+    resource_data["id"] = change.item_id
+    item: dict[str, Any] = {
+        "subscriptionId": subscription.id,
+        "subscriptionExpirationDateTime": subscription.expiration.isoformat(),
+        "changeType": change.change_type,
+        "resource": resource,
+        "resourceData": resource_data,
+        "tenantId": subscription.tenant_id,
+    }
+    if subscription.client_state is not None:
+        item["clientState"] = subscription.client_state
+    return item
+
+
+def lifecycle_item(subscription: Subscription, event: str) -> dict[str, Any]:
+    """Spec §10.6."""
+    item: dict[str, Any] = {
+        "subscriptionId": subscription.id,
+        "subscriptionExpirationDateTime": subscription.expiration.strftime(
+            "%Y-%m-%dT%H:%M:%S.0000000Z"
+        ),
+        "tenantId": subscription.tenant_id,
+        "lifecycleEvent": event,
+    }
+    if subscription.client_state is not None:
+        item["clientState"] = subscription.client_state
+    return item

@@ -116,7 +116,10 @@ def test_next_token_is_a_skip_token_until_the_round_ends() -> None:
 
 
 def test_restart_token_starts_a_first_round() -> None:
-    restarted = DeltaToken.decode(token().encode()).restart(now=NOW + timedelta(hours=1))
+    restarted = DeltaToken.decode(token().encode()).restart(
+        now=NOW + timedelta(hours=1), generation=3
+    )
+    assert restarted.generation == 3
     assert restarted.since is None
     assert restarted.upto is None
     assert restarted.start == NOW
@@ -125,7 +128,7 @@ def test_restart_token_starts_a_first_round() -> None:
 def test_token_expires_by_age_and_by_the_expire_all_switch() -> None:
     t = token()
     later = NOW + timedelta(seconds=61)
-    assert not is_expired(t, now=later, lifetime_seconds=None, valid_after=None)
-    assert is_expired(t, now=later, lifetime_seconds=60, valid_after=None)
-    assert not is_expired(t, now=later, lifetime_seconds=120, valid_after=None)
-    assert is_expired(t, now=later, lifetime_seconds=None, valid_after=NOW)
+    assert not is_expired(t, now=later, lifetime_seconds=0, generation=0)
+    assert is_expired(t, now=later, lifetime_seconds=60, generation=0)
+    assert not is_expired(t, now=later, lifetime_seconds=120, generation=0)
+    assert is_expired(t, now=later, lifetime_seconds=0, generation=1)

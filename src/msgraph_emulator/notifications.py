@@ -1,0 +1,450 @@
+"""Change notifications: the service that delivers them and `/v1.0/subscriptions` (spec §10).
+
+`NotificationService` (one per emulator, `service_for(emulator)`) owns the subscription store,
+the delivery log and the scheduler. It listens on `emulator.change_listeners`: a change to a
+subscribed resource becomes one POST per notification URL holding one item per matching
+subscription (G25). Outbound HTTP runs on the service's own task, which owns the one aiohttp
+`ClientSession`; the task starts with the first request that needs it and closes the session
+when it is cancelled (the server's loop cancels it at shutdown), so no change ever waits for
+a receiver.
+
+Lifecycle (G27): `reauthorizationRequired`, `subscriptionRemoved` and `missed` on demand
+(control API); `subscriptionRemoved` by itself when the refresh tokens behind a subscription
+are revoked; with `lifecycleAuto`, `reauthorizationRequired` from one hour before expiry,
+every 15 minutes, with change notifications paused until the subscription is renewed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+import aiohttp
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from msgraph_emulator import delta
+from msgraph_emulator.auth import ACCESS_DENIED, ME_ALIAS, Principal, principal_of, require_scope
+from msgraph_emulator.changes import ChangeEvent
+from msgraph_emulator.delivery import (
+    AiohttpSender,
+    DeliveryLog,
+    DeliveryScheduler,
+    RetryPolicy,
+    SendResult,
+    validate_endpoint,
+)
+from msgraph_emulator.errors import GraphError
+from msgraph_emulator.subscriptions import (
+    VALIDATION_FAILED_MESSAGE,
+    ResourceTarget,
+    Subscription,
+    SubscriptionStore,
+    change_item,
+    check_client_state,
+    check_options,
+    check_url,
+    invalid,
+    lifecycle_item,
+    new_subscription_id,
+    parse_change_types,
+    parse_expiration,
+    parse_resource,
+)
+
+if TYPE_CHECKING:
+    from msgraph_emulator.directory import User
+    from msgraph_emulator.emulator import Emulator
+
+CONNECTOR_LIMIT = 64
+SUBSCRIPTION_NOT_FOUND = "The object was not found."  # our wording
+NOT_FOUND_IN_STORE = "The specified object was not found in the store."
+CAP_MESSAGE = "The maximum number of subscriptions for this mailbox has been reached."
+REAUTHORIZE_LEAD = timedelta(hours=1)
+REAUTHORIZE_EVERY = timedelta(minutes=15)
+
+
+@dataclass
+class LifecycleState:
+    revoked_at_creation: int = 0
+    last_reauthorization: datetime | None = None
+    paused: bool = False
+
+
+class NotificationService:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.store = SubscriptionStore()
+        self.log = DeliveryLog()
+        self.scheduler = DeliveryScheduler(
+            clock=emulator.clock,
+            sender=self,
+            log=self.log,
+            policy=self._policy,
+            timeout_seconds=lambda: emulator.settings.notification_timeout_seconds,
+        )
+        self._lifecycle: dict[str, LifecycleState] = {}
+        self._sender: AiohttpSender | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Event | None = None
+        emulator.change_listeners.append(self.on_change)
+        emulator.reset_listeners.append(self.on_reset)
+
+    # -- the outbound machinery -------------------------------------------------------------
+
+    async def started(self) -> None:
+        """Start the service task on this loop unless it runs here already; wait until ready."""
+        loop = asyncio.get_running_loop()
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._ready = asyncio.Event()
+            self._task = loop.create_task(self._serve(self._ready))
+        assert self._ready is not None
+        await self._ready.wait()
+
+    async def _serve(self, ready: asyncio.Event) -> None:
+        connector = aiohttp.TCPConnector(limit=CONNECTOR_LIMIT)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            self._sender = AiohttpSender(session)
+            ready.set()
+            try:
+                await self.scheduler.run(on_tick=self.tick)
+            finally:
+                self._sender = None
+                await self.scheduler.cancel_in_flight()
+
+    async def post(
+        self, url: str, *, body: bytes, content_type: str, timeout_seconds: float
+    ) -> SendResult:
+        """The scheduler's sender: the session of the running service task."""
+        if self._sender is None:
+            return SendResult(status=None, elapsed_ms=0.0, error="service not running")
+        return await self._sender.post(
+            url, body=body, content_type=content_type, timeout_seconds=timeout_seconds
+        )
+
+    def _policy(self) -> RetryPolicy:
+        settings = self.emulator.settings
+        return RetryPolicy(
+            compression=settings.notification_time_compression,
+            period_seconds=settings.notification_retry_period_seconds,
+        )
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    def add(self, subscription: Subscription) -> None:
+        self.store.add(subscription)
+        revoked = self._revoked_grants(subscription)
+        self._lifecycle[subscription.id] = LifecycleState(revoked_at_creation=revoked)
+
+    def remove(self, subscription_id: str) -> Subscription | None:
+        self._lifecycle.pop(subscription_id, None)
+        return self.store.remove(subscription_id)
+
+    def renewed(self, subscription: Subscription) -> None:
+        """PATCH or reauthorize: notifications flow again and the reminder clock restarts."""
+        state = self._state(subscription)
+        state.paused = False
+        state.last_reauthorization = None
+
+    def sweep(self) -> None:
+        for gone in self.store.sweep(self.emulator.clock.now()):
+            self._lifecycle.pop(gone.id, None)
+
+    def _state(self, subscription: Subscription) -> LifecycleState:
+        return self._lifecycle.setdefault(subscription.id, LifecycleState())
+
+    # -- what changes and time do -----------------------------------------------------------
+
+    def on_change(self, change: ChangeEvent) -> None:
+        """Only queues deliveries: the request that made the change never waits."""
+        self.sweep()
+        by_url: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        etag = self._etag(change)
+        for subscription in self.store.matching(change):
+            if not self._state(subscription).paused:
+                item = change_item(subscription, change, etag=etag)
+                by_url[subscription.notification_url].append(item)
+        window = self.emulator.settings.notification_batch_window_ms / 1000
+        for url, items in by_url.items():
+            self.scheduler.enqueue(
+                kind="notification", url=url, items=items, batch_window_seconds=window
+            )
+
+    def _etag(self, change: ChangeEvent) -> str | None:
+        mailbox = self.emulator.mailboxes.get(change.user_id)
+        event = mailbox.find_event(change.item_id) if mailbox is not None else None
+        return f'W/"{event.change_key}"' if event is not None else None
+
+    def tick(self) -> None:
+        self.sweep()
+        for subscription in self.store.all():
+            if self._revoked_grants(subscription) > self._state(subscription).revoked_at_creation:
+                self.send_lifecycle(subscription, "subscriptionRemoved")
+            elif self.emulator.settings.lifecycle_auto:
+                self._remind(subscription)
+
+    def _remind(self, subscription: Subscription) -> None:
+        """G27 automatic mode: from an hour before expiry, every 15 minutes, and pause."""
+        if subscription.lifecycle_notification_url is None:
+            return
+        now, state = self.emulator.clock.now(), self._state(subscription)
+        if subscription.expiration - now > REAUTHORIZE_LEAD:
+            return
+        last = state.last_reauthorization
+        if last is None or now - last >= REAUTHORIZE_EVERY:
+            state.last_reauthorization = now
+            state.paused = True
+            self.send_lifecycle(subscription, "reauthorizationRequired")
+
+    def _revoked_grants(self, subscription: Subscription) -> int:
+        grants = self.emulator.directory.grants.refresh.values()
+        return sum(
+            1
+            for g in grants
+            if g.revoked
+            and g.user_id == subscription.user_id
+            and g.client_id == subscription.application_id
+        )
+
+    def send_lifecycle(self, subscription: Subscription, event: str) -> bool:
+        """Queue a lifecycle notification (False without a lifecycle URL);
+        `subscriptionRemoved` also ends the subscription, as Graph does."""
+        if event == "subscriptionRemoved":
+            self.remove(subscription.id)
+        url = subscription.lifecycle_notification_url
+        if url is None:
+            return False
+        item = lifecycle_item(subscription, event)
+        self.scheduler.enqueue(kind="lifecycle", url=url, items=[item])
+        return True
+
+    def on_reset(self) -> None:
+        self.store.clear()
+        self.log.clear()
+        self._lifecycle.clear()
+
+
+_services: WeakKeyDictionary[Emulator, NotificationService] = WeakKeyDictionary()
+
+
+def service_for(emulator: Emulator) -> NotificationService:
+    service = _services.get(emulator)
+    if service is None:
+        service = _services[emulator] = NotificationService(emulator)
+    return service
+
+
+# --- /v1.0/subscriptions -----------------------------------------------------------------
+
+
+async def create_subscription(request: Request) -> Response:
+    require_scope(request, False)
+    emulator: Emulator = request.app.state.emulator
+    service = service_for(emulator)
+    document = await _json_object(request)
+    settings, now = emulator.settings, emulator.clock.now()
+    target = parse_resource(document.get("resource"))
+    user = _subscribed_user(request, target.user_key)
+    calendar_id = _calendar_scope(emulator, user, target)
+    change_types = parse_change_types(document.get("changeType"))
+    allow_http = settings.notification_allow_http
+    url = check_url(document.get("notificationUrl"), name="notificationUrl", allow_http=allow_http)
+    lifecycle_url = document.get("lifecycleNotificationUrl")
+    if lifecycle_url is not None:
+        lifecycle_url = check_url(
+            lifecycle_url, name="lifecycleNotificationUrl", allow_http=allow_http
+        )
+    expiration = parse_expiration(
+        document.get("expirationDateTime"),
+        now=now,
+        max_minutes=settings.subscription_max_lifetime_minutes,
+    )
+    client_state = check_client_state(document.get("clientState"))
+    tls = check_options(document)
+    service.sweep()
+    if service.store.count_for_user(user.id) >= settings.subscriptions_per_mailbox:
+        raise GraphError(403, "ExtensionError", CAP_MESSAGE)  # G22
+    for endpoint in [url] if lifecycle_url is None else [url, lifecycle_url]:
+        await _validate(service, endpoint)
+    principal = principal_of(request)
+    subscription = Subscription(
+        id=new_subscription_id(),
+        resource=str(document["resource"]),
+        change_types=change_types,
+        notification_url=url,
+        expiration=expiration,
+        user_id=user.id,
+        application_id=principal.app_id,
+        creator_id=principal.user.id if principal.user else principal.app_id,
+        tenant_id=emulator.directory.tenant_id,
+        calendar_id=calendar_id,
+        client_state=client_state,
+        lifecycle_notification_url=lifecycle_url,
+        latest_supported_tls_version=tls,
+        created_at=now,
+    )
+    service.add(subscription)
+    return _answer(request, subscription, status=201)
+
+
+async def list_subscriptions(request: Request) -> Response:
+    require_scope(request, False)
+    service = service_for(request.app.state.emulator)
+    service.sweep()
+    principal = principal_of(request)
+    mine = [s for s in service.store.all() if _visible(s, principal)]
+    body = {
+        "@odata.context": f"{_origin(request)}/v1.0/$metadata#subscriptions",
+        "value": [s.to_json() for s in mine],
+    }
+    return JSONResponse(body)
+
+
+async def get_subscription(request: Request) -> Response:
+    return _answer(request, _own_subscription(request))
+
+
+async def update_subscription(request: Request) -> Response:
+    """Renewal (G24 bounds); a new `notificationUrl` is validated again (G23)."""
+    subscription = _own_subscription(request)
+    emulator: Emulator = request.app.state.emulator
+    document = await _json_object(request)
+    if "lifecycleNotificationUrl" in document:
+        raise invalid(
+            "The 'lifecycleNotificationUrl' can only be set when a subscription is created."
+        )
+    settings, now = emulator.settings, emulator.clock.now()
+    expiration = subscription.expiration
+    if "expirationDateTime" in document:
+        expiration = parse_expiration(
+            document["expirationDateTime"],
+            now=now,
+            max_minutes=settings.subscription_max_lifetime_minutes,
+        )
+    url = subscription.notification_url
+    if "notificationUrl" in document and document["notificationUrl"] != url:
+        url = check_url(
+            document["notificationUrl"],
+            name="notificationUrl",
+            allow_http=settings.notification_allow_http,
+        )
+        await _validate(service_for(emulator), url)
+    subscription.expiration, subscription.notification_url = expiration, url
+    service_for(emulator).renewed(subscription)
+    return _answer(request, subscription)
+
+
+async def delete_subscription(request: Request) -> Response:
+    subscription = _own_subscription(request)
+    service_for(request.app.state.emulator).remove(subscription.id)
+    return Response(status_code=204)
+
+
+async def reauthorize_subscription(request: Request) -> Response:
+    subscription = _own_subscription(request)
+    service_for(request.app.state.emulator).renewed(subscription)
+    return Response(status_code=204)
+
+
+async def _validate(service: NotificationService, url: str) -> None:
+    await service.started()
+    settings = service.emulator.settings
+    passed = await validate_endpoint(
+        service,
+        url,
+        timeout_seconds=settings.subscription_validation_timeout_seconds,
+        log=service.log,
+        now=service.emulator.clock.now(),
+    )
+    if not passed:
+        raise invalid(VALIDATION_FAILED_MESSAGE)  # G22
+
+
+def _subscribed_user(request: Request, user_key: str | None) -> User:
+    """`/me` needs a delegated token (G02); a delegated token subscribes to its own mailbox."""
+    principal = principal_of(request)
+    if user_key is None or user_key.casefold() == ME_ALIAS:
+        if principal.user is None:
+            raise GraphError(
+                400, "BadRequest", "/me request is only valid with delegated authentication flow."
+            )
+        return principal.user
+    emulator: Emulator = request.app.state.emulator
+    user = emulator.directory.user_by_id_or_upn(user_key)
+    if user is None:
+        raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user_key}' is invalid.")
+    if principal.user is not None and principal.user.id != user.id:
+        raise GraphError(403, "ErrorAccessDenied", ACCESS_DENIED)
+    return user
+
+
+def _calendar_scope(emulator: Emulator, user: User, target: ResourceTarget) -> str | None:
+    if target.calendar_id is None and not target.default_calendar:
+        return None
+    mailbox = emulator.ensure_mailbox(user)
+    if target.default_calendar:
+        return str(mailbox.default_calendar.id)
+    if target.calendar_id not in mailbox.calendars:
+        raise GraphError(404, "ErrorItemNotFound", NOT_FOUND_IN_STORE)
+    return target.calendar_id
+
+
+def _visible(subscription: Subscription, principal: Principal) -> bool:
+    same_app = subscription.application_id == principal.app_id
+    return same_app and (principal.user is None or subscription.user_id == principal.user.id)
+
+
+def _own_subscription(request: Request) -> Subscription:
+    require_scope(request, False)
+    service = service_for(request.app.state.emulator)
+    service.sweep()  # an expired subscription is gone: 404 (spec §10.3)
+    found = service.store.get(str(request.path_params["subscription_id"]))
+    if found is None or not _visible(found, principal_of(request)):
+        raise GraphError(404, "ResourceNotFound", SUBSCRIPTION_NOT_FOUND)
+    return found
+
+
+def _answer(request: Request, subscription: Subscription, *, status: int = 200) -> Response:
+    body = {
+        "@odata.context": f"{_origin(request)}/v1.0/$metadata#subscriptions/$entity",
+        **subscription.to_json(),
+    }
+    return JSONResponse(body, status_code=status)
+
+
+def _origin(request: Request) -> str:
+    return str(request.app.state.emulator.origin).rstrip("/")
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        document = json.loads(await request.body() or b"{}")
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise GraphError(400, "BadRequest", "The request body must be a JSON object.")
+    return document
+
+
+def routes() -> list[BaseRoute]:
+    """Delta and subscription routes, relative to the `/v1.0` mount."""
+    return [
+        *delta.routes(),
+        Route("/subscriptions", create_subscription, methods=["POST"]),
+        Route("/subscriptions", list_subscriptions, methods=["GET"]),
+        Route("/subscriptions/{subscription_id}", get_subscription, methods=["GET"]),
+        Route("/subscriptions/{subscription_id}", update_subscription, methods=["PATCH"]),
+        Route("/subscriptions/{subscription_id}", delete_subscription, methods=["DELETE"]),
+        Route(
+            "/subscriptions/{subscription_id}/reauthorize",
+            reauthorize_subscription,
+            methods=["POST"],
+        ),
+    ]
