@@ -37,6 +37,9 @@ from openelements.ceql import (
     format_field,
     format_literal,
     format_where,
+    parse_fields,
+    parse_order_by,
+    parse_where,
 )
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "GraphCollection",
     "filter_expression",
     "graph_query_options",
+    "graph_query_options_from_text",
     "orderby_expression",
     "parse_calendar_window",
     "select_expression",
@@ -70,6 +74,12 @@ class CalendarWindow:
 
     start: datetime
     end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("a calendar window needs aware date-times")
+        if self.end <= self.start:
+            raise ValueError("a calendar window must end after it starts")
 
 
 class _Kind(Enum):
@@ -163,6 +173,8 @@ _FILTERABLE: Mapping[GraphCollection, tuple[_Property, ...]] = {
         _text("companyName"),
         _text("jobTitle"),
         _text("department"),
+        _text("fileAs"),
+        _text("mobilePhone"),
         _instant("createdDateTime"),
         _instant("lastModifiedDateTime"),
     ),
@@ -225,6 +237,31 @@ def graph_query_options(
     if select := select_expression(collection, fields):
         options["$select"] = select
     return options
+
+
+def graph_query_options_from_text(
+    collection: GraphCollection,
+    *,
+    where: str | None = None,
+    order_by: str | None = None,
+    fields: str | None = None,
+    start_date_time: str | None = None,
+    end_date_time: str | None = None,
+) -> dict[str, str]:
+    """`graph_query_options` straight from the hub's query parameters; blank means absent.
+
+    The window parameters are read only for calendar views (D38).
+    """
+    window = None
+    if collection is GraphCollection.CALENDAR_VIEW:
+        window = parse_calendar_window(start_date_time, end_date_time)
+    return graph_query_options(
+        collection,
+        where=parse_where(where) if where and where.strip() else None,
+        order_by=parse_order_by(order_by) if order_by and order_by.strip() else (),
+        fields=parse_fields(fields) if fields and fields.strip() else (),
+        window=window,
+    )
 
 
 def filter_expression(collection: GraphCollection, expression: Expression) -> str:

@@ -12,6 +12,7 @@ from openelements.elements.microsoftgraph.ceql_odata import (
     CalendarWindowError,
     GraphCollection,
     graph_query_options,
+    graph_query_options_from_text,
     orderby_expression,
     parse_calendar_window,
     select_expression,
@@ -120,3 +121,39 @@ def test_other_collections_take_no_window() -> None:
 
 def test_a_list_without_query_has_no_options() -> None:
     assert graph_query_options(EVENTS) == {}
+
+
+def test_options_from_query_parameters_in_one_call() -> None:
+    options = graph_query_options_from_text(
+        VIEW,
+        where="subject like '%sync%' and isCancelled = 'false'",
+        order_by="start.dateTime",
+        fields="id, start.dateTime",
+        start_date_time="2026-04-01",
+        end_date_time="2026-04-08",
+    )
+    assert options == {
+        "startDateTime": "2026-04-01T00:00:00Z",
+        "endDateTime": "2026-04-08T00:00:00Z",
+        "$filter": "contains(subject,'sync') and isCancelled eq false",
+        "$orderby": "start/dateTime",
+        "$select": "id,start",
+    }
+
+
+def test_blank_query_parameters_are_absent() -> None:
+    assert graph_query_options_from_text(EVENTS, where=" ", order_by="", fields=None) == {}
+
+
+def test_text_errors_surface_from_the_one_call() -> None:
+    with pytest.raises(CeqlError, match="Error parsing query"):
+        graph_query_options_from_text(EVENTS, where="subject =")
+    with pytest.raises(CalendarWindowError):
+        graph_query_options_from_text(VIEW, where="subject = 'x'")
+
+
+def test_a_window_must_be_aware_and_not_empty() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        CalendarWindow(datetime(2026, 4, 1), datetime(2026, 4, 2))
+    with pytest.raises(ValueError, match="end after"):
+        CalendarWindow(APRIL.end, APRIL.start)
