@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput
@@ -42,8 +42,6 @@ __all__ = ["MAX_NESTING", "parse_fields", "parse_order_by", "parse_where"]
 # Deeper parentheses are refused: printers and translators recurse over the tree.
 MAX_NESTING = 32
 
-_T = TypeVar("_T")
-
 
 def parse_where(text: str) -> Expression:
     """Parse a `where` value. Raises `CeqlSyntaxError`."""
@@ -74,6 +72,8 @@ def _parse(text: str, start: str) -> Any:
                 raise _nesting_error(text, token)
             previous = token
         return interactive.feed_eof(previous)  # type: ignore[no-untyped-call]
+    except _InvalidLiteral as invalid:
+        raise _literal_error(text, invalid) from None
     except UnexpectedInput as failure:
         accepted = _accepted_terminals(interactive, failure)
         raise describe_failure(text, failure, previous=previous, accepted=accepted) from None
@@ -117,14 +117,25 @@ def _lark(start: str) -> Lark:
     )
 
 
-def _invalid_literal(token: Token, what: str) -> CeqlSyntaxError:
+class _InvalidLiteral(Exception):
+    """Raised inside the parse when a token has the right shape but no meaning (`2015-13-01`)."""
+
+    def __init__(self, token: Token, what: str) -> None:
+        super().__init__(what)
+        self.token = token
+        self.what = what
+
+
+def _literal_error(text: str, invalid: _InvalidLiteral) -> CeqlSyntaxError:
+    token = invalid.token
     line, column = token.line or 1, token.column or 1
     return CeqlSyntaxError(
-        f"Error parsing query: invalid {what} {str(token)!r} at column {column}",
+        f"Error parsing query: invalid {invalid.what} {str(token)!r} "
+        f"at {_where_in(text, line, column)}",
         offset=token.start_pos or 0,
         line=line,
         column=column,
-        expected=(f"a valid {what}",),
+        expected=(f"a valid {invalid.what}",),
     )
 
 
@@ -183,7 +194,7 @@ class _TreeBuilder(Transformer[Token, Any]):
                 return DateTimeLiteral(datetime.fromisoformat(str(token)))
             return DateLiteral(date.fromisoformat(str(token)))
         except ValueError:
-            raise _invalid_literal(token, "date-time" if "T" in token else "date") from None
+            raise _InvalidLiteral(token, "date-time" if "T" in token else "date") from None
 
     def order_by(self, children: list[OrderTerm]) -> tuple[OrderTerm, ...]:
         return tuple(children)

@@ -109,3 +109,9 @@ def test_fields_errors_list_only_what_fields_accepts() -> None:
         parse_fields("id,,subject")
     assert caught.value.expected == ("a field name",)
     assert caught.value.column == 4
+
+
+def test_invalid_dates_on_later_lines_report_the_line() -> None:
+    error = _error("a = 1 and\n b = 2026-02-30")
+    assert (error.line, error.column, error.offset) == (2, 6, 15)
+    assert str(error) == "Error parsing query: invalid date '2026-02-30' at line 2, column 6"

@@ -203,7 +203,7 @@ expressions: st.SearchStrategy[Expression] = st.recursive(predicates, _extend, m
 
 
 @given(expressions)
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_translation_selects_what_the_ceql_means(expression: Expression) -> None:
     odata = filter_expression(GraphCollection.EVENTS, expression)
     emulated = compile_filter(odata, _EMULATOR_FIELDS)
