@@ -75,6 +75,18 @@ class Mailbox:
         mailbox.create_calendar(DEFAULT_CALENDAR_NAME, is_default=True)
         return mailbox
 
+    def to_json(self) -> dict[str, Any]:
+        """Everything but `clock` and `listeners` (the emulator binds those)."""
+        from msgraph_emulator.graph.mailbox_json import mailbox_to_json
+
+        return mailbox_to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, clock: MailboxClock) -> Mailbox:
+        from msgraph_emulator.graph.mailbox_json import mailbox_from_json
+
+        return mailbox_from_json(data, clock=clock)
+
     # -- change tracking -------------------------------------------------------------------
 
     def _stamp(self) -> tuple[int, datetime]:
