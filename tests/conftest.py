@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,24 @@ def _structured_logs() -> None:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'openelements.db'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from openelements import migrations
+
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(_migrated_sqlite_template: Path, tmp_path: Path) -> str:
+    """A SQLite database at the head migration, as `openelements serve` leaves it (a copy of
+    one migrated once per session, so it is cheap)."""
+    path = tmp_path / "migrated.db"
+    shutil.copyfile(_migrated_sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

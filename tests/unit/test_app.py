@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx2
 import pytest
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from openelements import migrations
 from openelements.app import EXPOSED_HEADERS, create_app
 from openelements.kit.errors import Conflict, ProviderError
 from openelements.kit.negotiation import negotiates_own_content
@@ -58,10 +58,10 @@ def _probe_router() -> APIRouter:
     return router
 
 
-def _settings(tmp_path: Path, **overrides: object) -> Settings:
+def _settings(database_url: str, **overrides: object) -> Settings:
     key = base64.b64encode(b"k" * 32).decode()
     values: dict[str, object] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
+        "database_url": database_url,
         "encryption_keys": f"k1:{key}",
         "hmac_pepper": base64.b64encode(b"p" * 32).decode(),
         **overrides,
@@ -69,9 +69,12 @@ def _settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(_settings(tmp_path, max_body_bytes=1024))
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the module: these tests share no state but the request counters."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
+    migrations.upgrade(url)
+    app = create_app(_settings(url, max_body_bytes=1024), start_worker=False)
     app.include_router(_probe_router())
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
