@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Integer,
@@ -24,12 +25,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openelements.kit.db import Base
 
 DIGEST_HEX_LENGTH = 64
+# 64-bit ids on PostgreSQL (any id `kit.ids.parse_object_id` accepts can be queried); on SQLite
+# INTEGER PRIMARY KEY, the rowid alias that autoincrements.
+ObjectId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Organization(Base):
     __tablename__ = "organization"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ObjectId, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     secret_digest: Mapped[str] = mapped_column(String(DIGEST_HEX_LENGTH), unique=True)
     secret_sealed: Mapped[str] = mapped_column(Text)
@@ -41,9 +45,9 @@ class Account(Base):
     __tablename__ = "account"
     __table_args__ = (UniqueConstraint("organization_id", "external_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ObjectId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+        ObjectId, ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
@@ -56,12 +60,12 @@ class Account(Base):
 class AppUser(Base):
     __tablename__ = "app_user"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ObjectId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+        ObjectId, ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ObjectId, ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254), unique=True)
@@ -86,7 +90,7 @@ class UserRole(Base):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+        ObjectId, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
     )
     role_key: Mapped[str] = mapped_column(String(50), primary_key=True)
 
@@ -96,8 +100,10 @@ class UserSession(Base):
 
     __tablename__ = "user_session"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(ObjectId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ObjectId, ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
     token_digest: Mapped[str] = mapped_column(String(DIGEST_HEX_LENGTH), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -107,7 +113,7 @@ class AccountSetting(Base):
     __tablename__ = "account_setting"
 
     account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+        ObjectId, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)

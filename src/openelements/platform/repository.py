@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -161,7 +161,7 @@ class PlatformRepository:
                 AccountSetting.account_id == account_id
             )
         )
-        return dict(rows.tuples().all())
+        return {row.key: row.value for row in rows}
 
     async def put_setting(self, account_id: int, *, key: str, value: str, moment: datetime) -> None:
         row = await self._session.get(AccountSetting, (account_id, key))
@@ -172,7 +172,3 @@ class PlatformRepository:
         else:
             row.value, row.updated_at = value, moment
         await self._session.flush()
-
-    async def count_users(self, organization_id: int) -> int:
-        query = select(func.count()).where(AppUser.organization_id == organization_id)
-        return int(await self._session.scalar(query) or 0)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.kit.crypto import new_user_secret
 from openelements.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from openelements.kit.ids import MAX_OBJECT_ID
 from openelements.platform.caller import Caller, require_org_admin
 from openelements.platform.models import Account, AppUser
 from openelements.platform.rendering import roles_out, user_out
@@ -40,8 +41,6 @@ from openelements.platform.schemas import (
 )
 
 USER_TABLE = "app_user"
-# Ids are 32-bit on PostgreSQL; anything larger cannot exist and must not reach the driver.
-MAX_ID = 2**31 - 1
 _ADDRESS_FIELDS = tuple(Address.model_fields)
 
 
@@ -228,7 +227,7 @@ class UserService:
     async def _lookup(self, email_or_id: str) -> AppUser | None:
         if email_or_id.isascii() and email_or_id.isdigit():
             user_id = int(email_or_id)
-            return await self._repository.user(user_id) if user_id <= MAX_ID else None
+            return await self._repository.user(user_id) if user_id <= MAX_OBJECT_ID else None
         return await self._repository.user_by_email_key(email_key(email_or_id))
 
     async def _role_change(

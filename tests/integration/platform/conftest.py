@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from platform_harness import CHEAP_HASHING, Tenant, create_tenant
+from sqlalchemy.engine import make_url
 
 from openelements import migrations
 from openelements.app import create_app
@@ -40,9 +42,21 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2025, 1, 10, 9, 30, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run, copied for each test (PostgreSQL migrates each time)."""
+    path = tmp_path_factory.mktemp("platform-template") / "template.db"
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def app(settings: Settings, clock: ManualClock) -> FastAPI:
-    migrations.upgrade(settings.database_url)
+def app(settings: Settings, clock: ManualClock, migrated_sqlite_template: Path) -> FastAPI:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        shutil.copyfile(migrated_sqlite_template, url.database)
+    else:
+        migrations.upgrade(settings.database_url)
     application = create_app(settings, start_worker=False, clock=clock)
     application.dependency_overrides[password_hashing] = lambda: CHEAP_HASHING
     return application

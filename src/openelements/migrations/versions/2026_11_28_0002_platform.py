@@ -19,11 +19,14 @@ down_revision: str | None = "0001_base"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Same as platform.models.ObjectId: BIGINT on PostgreSQL, the rowid alias on SQLite.
+OBJECT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     op.create_table(
         "organization",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", OBJECT_ID, nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("secret_digest", sa.String(length=64), nullable=False),
         sa.Column("secret_sealed", sa.Text(), nullable=False),
@@ -34,8 +37,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "account",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("id", OBJECT_ID, nullable=False),
+        sa.Column("organization_id", OBJECT_ID, nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("external_id", sa.String(length=255), nullable=False),
@@ -56,9 +59,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_account_organization_id"), "account", ["organization_id"])
     op.create_table(
         "app_user",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("id", OBJECT_ID, nullable=False),
+        sa.Column("organization_id", OBJECT_ID, nullable=False),
+        sa.Column("account_id", OBJECT_ID, nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("email_key", sa.String(length=254), nullable=False),
         sa.Column("first_name", sa.String(length=255), nullable=False),
@@ -96,7 +99,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_app_user_organization_id"), "app_user", ["organization_id"])
     op.create_table(
         "user_role",
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", OBJECT_ID, nullable=False),
         sa.Column("role_key", sa.String(length=50), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -108,8 +111,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "user_session",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("id", OBJECT_ID, nullable=False),
+        sa.Column("user_id", OBJECT_ID, nullable=False),
         sa.Column("token_digest", sa.String(length=64), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
@@ -126,7 +129,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_user_session_user_id"), "user_session", ["user_id"])
     op.create_table(
         "account_setting",
-        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", OBJECT_ID, nullable=False),
         sa.Column("key", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
