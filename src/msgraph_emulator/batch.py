@@ -36,6 +36,14 @@ FAILED_DEPENDENCY_BODY = {
     "error": {"code": "FailedDependency", "message": "The dependent request failed."}  # G28
 }
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "date", "server", "transfer-encoding"})
+# Graph writes these response header names in its own spelling; others are title-cased.
+_HEADER_SPELLING = {
+    "odata-version": "OData-Version",
+    "www-authenticate": "WWW-Authenticate",
+    "request-id": "request-id",
+    "client-request-id": "client-request-id",
+    "x-ms-ags-diagnostic": "x-ms-ags-diagnostic",
+}
 
 
 def bad_batch(message: str) -> GraphError:
@@ -268,7 +276,7 @@ class AppDispatcher:
         finally:
             finished.set()
         headers = {
-            k.decode("latin-1"): v.decode("latin-1")
+            header_name(k.decode("latin-1")): v.decode("latin-1")
             for k, v in start.get("headers", [])
             if k.decode("latin-1").lower() not in _DROPPED_RESPONSE_HEADERS
         }
@@ -300,6 +308,12 @@ class AppDispatcher:
             "client": self._outer.get("client"),
             "state": {},
         }
+
+
+def header_name(raw: str) -> str:
+    lowered = raw.lower()
+    spelled = _HEADER_SPELLING.get(lowered)
+    return spelled or "-".join(part.capitalize() for part in lowered.split("-"))
 
 
 def response_body(headers: Mapping[str, str], body: bytes) -> Any:
