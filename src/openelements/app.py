@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from openelements import __version__
 from openelements.container import Container, ContainerDep
 from openelements.elements import endpoints as elements_endpoints
+from openelements.instances import endpoints as instances_endpoints
 from openelements.kit.clock import Clock
 from openelements.kit.error_responses import ElementsJSONResponse, install_error_handlers
 from openelements.kit.metrics import HttpMetrics, metrics_endpoint
@@ -85,6 +86,7 @@ def _api_router() -> APIRouter:
     api = APIRouter(prefix=API_BASE_PATH)
     api.add_api_route("", _api_root, include_in_schema=False)
     api.include_router(elements_endpoints.router)
+    api.include_router(instances_endpoints.router)
     api.include_router(platform_endpoints.router)
     return api
 

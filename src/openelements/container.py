@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.elements.wiring import Outbound, build_outbound
+from openelements.instances.wiring import Instances, build_instances
 from openelements.kit.clock import Clock, SystemClock
 from openelements.kit.crypto import KeyRing, SecretDigester
 from openelements.kit.db import Database
@@ -45,6 +46,7 @@ class Container:
     digester: SecretDigester
     clock: Clock
     outbound: Outbound
+    instances: Instances
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     start_worker: bool = True
 
@@ -62,13 +64,23 @@ class Container:
             settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         clock = clock or SystemClock()
+        outbound = build_outbound(settings, clock=clock)
+        instances = build_instances(
+            settings,
+            database=database,
+            key_ring=crypto.key_ring,
+            digester=crypto.digester,
+            elements=outbound.elements,
+            clock=clock,
+        )
         return cls(
             settings=settings,
             database=database,
             key_ring=crypto.key_ring,
             digester=crypto.digester,
             clock=clock,
-            outbound=build_outbound(settings, clock=clock),
+            outbound=outbound,
+            instances=instances,
             metrics_registry=metrics_registry or CollectorRegistry(),
             start_worker=start_worker,
         )

@@ -1,0 +1,297 @@
+"""Provider token lifecycle: refresh ahead of expiry and after a 401, once per burst (D19).
+
+Why a lease and not a lock held across the refresh. D19 asks for a row lock, a re-read inside
+it, and an atomic save of the rotated refresh token. DESIGN.md §2 forbids network calls inside
+a database transaction, and on SQLite a write transaction locks the whole database: holding it
+across a token request (up to the HTTP timeouts) would stall every writer of every process.
+So the lock is taken twice, briefly, around the network call:
+
+1. claim   — write transaction: `SELECT … FOR UPDATE` (PostgreSQL) / `BEGIN IMMEDIATE`
+             (SQLite, kit.db), re-read the row. If `credentials_version` moved past the version
+             the caller saw and the token is fresh, someone else refreshed: use theirs. If
+             another process holds an unexpired lease (`refreshing_until`), wait and re-read.
+             Otherwise write the lease (`refresh_owner`, `refreshing_until`) and commit.
+2. refresh — the token request, outside any transaction.
+3. save    — write transaction: store access token, expiry and the **rotated refresh token**
+             together with `credentials_version + 1`, only `WHERE refresh_owner = me`; or, on
+             `invalid_grant`, `valid = false` (D29).
+
+Within one process, an asyncio lock per instance queues the callers of a burst so they re-read
+after the first refresh instead of all claiming; across processes the lease does the same. A
+holder that dies leaves a lease that expires after `lease` seconds; a holder slower than its
+lease loses the save (the row is not touched; the refresh token it rotated is lost, which the
+identity platform tolerates because a used refresh token stays valid, microsoft-graph.md §15.4).
+
+This module commits its own short transactions: a refresh must persist even when the request
+that triggered it fails, exactly like a job boundary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from openelements.elements.base import (
+    AppCredentialsRejected,
+    OAuthApp,
+    OAuthFailure,
+    ReauthenticationRequired,
+    TokenGrant,
+)
+from openelements.elements.registry import ElementRegistry
+from openelements.instances.models import ElementInstance
+from openelements.instances.provisioning import oauth_app
+from openelements.instances.repository import InstanceRepository
+from openelements.instances.sealing import InstanceSealer
+from openelements.kit.clock import Clock
+from openelements.kit.db import Database
+from openelements.kit.errors import Forbidden, ProviderError, Unauthorized
+from openelements.kit.http import KeyedLimiter
+
+__all__ = [
+    "APP_CREDENTIALS_REJECTED",
+    "REAUTHENTICATE",
+    "AccessGrant",
+    "TokenKeeper",
+    "oauth_app_of",
+]
+
+log = structlog.get_logger(__name__)
+
+REAUTHENTICATE = (
+    "The element instance's provider credentials are no longer valid; re-authenticate the instance"
+)
+APP_CREDENTIALS_REJECTED = "The instance's OAuth application credentials were rejected"
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGrant:
+    """A usable provider access token for one instance, and the version it came from."""
+
+    instance_id: int
+    element_key: str
+    mailbox: str
+    access_token: str
+    version: int
+    expires_at: dt.datetime
+
+    def __repr__(self) -> str:
+        return f"AccessGrant(instance_id={self.instance_id}, version={self.version})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    element_key: str
+    app: OAuthApp
+    refresh_token: str = field(repr=False)
+
+
+async def oauth_app_of(
+    repository: InstanceRepository, sealer: InstanceSealer, instance_id: int
+) -> OAuthApp:
+    """The customer's OAuth application as the instance's configuration names it."""
+    values: dict[str, str] = {}
+    for entry in await repository.configuration(instance_id):
+        value = entry.value
+        if entry.sealed:
+            value = sealer.open_configuration(instance_id, entry.key, value)
+        values[entry.key] = value
+    return oauth_app(values)
+
+
+class TokenKeeper:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        sealer: InstanceSealer,
+        elements: ElementRegistry,
+        clock: Clock,
+        margin: dt.timedelta = dt.timedelta(minutes=5),
+        lease: dt.timedelta = dt.timedelta(seconds=30),
+        sleep: Sleep = asyncio.sleep,
+        poll_seconds: float = 0.05,
+    ) -> None:
+        self._database = database
+        self._sealer = sealer
+        self._elements = elements
+        self._clock = clock
+        self._margin = margin
+        self._lease = lease
+        self._sleep = sleep
+        self._poll_seconds = poll_seconds
+        self._owner = uuid.uuid4().hex
+        self._local = KeyedLimiter(limit=1)
+
+    async def current(self, instance_id: int) -> AccessGrant:
+        """A token good for at least the margin; refreshes first when it is not (D19)."""
+        instance = await self._read(instance_id)
+        if self._is_fresh(instance):
+            return self._grant(instance)
+        return await self._refresh(instance_id, seen_version=instance.credentials_version)
+
+    async def renew(self, stale: AccessGrant) -> AccessGrant:
+        """After the provider refused `stale` (401): a newer token, refreshing at most once."""
+        return await self._refresh(stale.instance_id, seen_version=stale.version)
+
+    async def refresh_if_due(self, instance_id: int, *, within: dt.timedelta) -> bool:
+        """For the periodic job: refresh when the token expires within `within`."""
+        instance = await self._read(instance_id)
+        expires = instance.access_expires_at
+        if expires is not None and expires - self._clock.now() > within:
+            return False
+        await self._refresh(instance_id, seen_version=instance.credentials_version)
+        return True
+
+    def _is_fresh(self, instance: ElementInstance) -> bool:
+        expires = instance.access_expires_at
+        return (
+            instance.access_token_sealed is not None
+            and expires is not None
+            and expires - self._clock.now() > self._margin
+        )
+
+    def _grant(self, instance: ElementInstance) -> AccessGrant:
+        assert instance.access_token_sealed is not None
+        assert instance.access_expires_at is not None
+        token = self._sealer.open_provider_token(
+            instance.id, "access_token", instance.access_token_sealed
+        )
+        return AccessGrant(
+            instance_id=instance.id,
+            element_key=instance.element_key,
+            mailbox=instance.mailbox or f"instance:{instance.id}",
+            access_token=token,
+            version=instance.credentials_version,
+            expires_at=instance.access_expires_at,
+        )
+
+    async def _read(self, instance_id: int) -> ElementInstance:
+        async with self._database.read_session() as session:
+            instance = await InstanceRepository(session).get(instance_id)
+        return _usable(instance)
+
+    async def _refresh(self, instance_id: int, *, seen_version: int) -> AccessGrant:
+        async with self._local.hold(str(instance_id)):
+            # Queued behind a refresh of this process: it may have done the work already.
+            instance = await self._read(instance_id)
+            if instance.credentials_version > seen_version and self._is_fresh(instance):
+                return self._grant(instance)
+            return await self._claim_and_refresh(instance_id, seen_version=seen_version)
+
+    async def _claim_and_refresh(self, instance_id: int, *, seen_version: int) -> AccessGrant:
+        deadline = self._clock.now() + self._lease * 2
+        while True:
+            outcome = await self._claim(instance_id, seen_version=seen_version)
+            if isinstance(outcome, AccessGrant):
+                return outcome
+            if isinstance(outcome, _Claimed):
+                return await self._refresh_claimed(instance_id, outcome)
+            if self._clock.now() > deadline:
+                raise ProviderError("Provider server error: token refresh did not finish")
+            await self._sleep(self._poll_seconds)
+
+    async def _claim(self, instance_id: int, *, seen_version: int) -> AccessGrant | _Claimed | None:
+        """Step 1. A grant when someone else refreshed, a claim, or None while another holds
+        the lease."""
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            repository = InstanceRepository(session)
+            instance = _usable(await repository.get(instance_id, for_update=True))
+            if instance.credentials_version > seen_version and self._is_fresh(instance):
+                return self._grant(instance)
+            lease_end = instance.refreshing_until
+            if lease_end is not None and lease_end > now and instance.refresh_owner != self._owner:
+                return None
+            if instance.refresh_token_sealed is None:
+                raise Unauthorized(REAUTHENTICATE)
+            refresh_token = self._sealer.open_provider_token(
+                instance.id, "refresh_token", instance.refresh_token_sealed
+            )
+            app = await oauth_app_of(repository, self._sealer, instance.id)
+            instance.refresh_owner = self._owner
+            instance.refreshing_until = now + self._lease
+            return _Claimed(element_key=instance.element_key, app=app, refresh_token=refresh_token)
+
+    async def _refresh_claimed(self, instance_id: int, claimed: _Claimed) -> AccessGrant:
+        """Steps 2 and 3."""
+        element = self._elements.get(claimed.element_key)
+        try:
+            grant = await element.refresh(claimed.app, claimed.refresh_token)
+        except ReauthenticationRequired as failure:
+            await self._invalidate(instance_id, failure)
+            raise Unauthorized(REAUTHENTICATE, provider_message=failure.provider_message) from None
+        except OAuthFailure as failure:
+            await self._release(instance_id)
+            raise _refresh_error(failure) from None
+        except BaseException:
+            await self._release(instance_id)
+            raise
+        return await self._save(instance_id, grant)
+
+    async def _save(self, instance_id: int, grant: TokenGrant) -> AccessGrant:
+        now = self._clock.now()
+        access = self._sealer.seal_provider_token(instance_id, "access_token", grant.access_token)
+        refresh = None
+        if grant.refresh_token is not None:
+            refresh = self._sealer.seal_provider_token(
+                instance_id, "refresh_token", grant.refresh_token
+            )
+        async with self._database.transaction() as session:
+            saved = await InstanceRepository(session).store_tokens(
+                instance_id,
+                owner=self._owner,
+                access_token_sealed=access,
+                refresh_token_sealed=refresh,
+                expires_at=grant.expires_at,
+                now=now,
+            )
+        if not saved:
+            log.warning("instance.refresh_lease_lost", instance_id=instance_id)
+        log.info("instance.token_refreshed", instance_id=instance_id, saved=saved)
+        return self._grant(await self._read(instance_id))
+
+    async def _invalidate(self, instance_id: int, failure: OAuthFailure) -> None:
+        log.warning("instance.invalidated", instance_id=instance_id, code=failure.code)
+        async with self._database.transaction() as session:
+            await InstanceRepository(session).mark_invalid(
+                instance_id,
+                reason=failure.provider_message,
+                owner=self._owner,
+                now=self._clock.now(),
+            )
+
+    async def mark_rejected(self, instance_id: int, *, reason: str | None) -> None:
+        """D29: the provider refused a token right after a successful refresh."""
+        async with self._database.transaction() as session:
+            await InstanceRepository(session).mark_invalid(
+                instance_id, reason=reason, owner=None, now=self._clock.now()
+            )
+
+    async def _release(self, instance_id: int) -> None:
+        async with self._database.transaction() as session:
+            await InstanceRepository(session).release_lease(instance_id, owner=self._owner)
+
+
+def _usable(instance: ElementInstance | None) -> ElementInstance:
+    """The states in which no provider call may be made (spec §3.4, D29)."""
+    if instance is None:
+        raise Unauthorized("Invalid element token")
+    if instance.disabled:
+        raise Forbidden("Element instance is disabled")
+    if not instance.valid:
+        raise Unauthorized(REAUTHENTICATE, provider_message=instance.invalid_reason)
+    return instance
+
+
+def _refresh_error(failure: OAuthFailure) -> Unauthorized | ProviderError:
+    """D79: refresh failures other than invalid_grant."""
+    if isinstance(failure, AppCredentialsRejected):
+        return Unauthorized(APP_CREDENTIALS_REJECTED, provider_message=failure.provider_message)
+    return ProviderError("Provider server error", provider_message=failure.provider_message)

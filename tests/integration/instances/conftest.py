@@ -1,0 +1,94 @@
+"""The real app (in-process) on a migrated database (SQLite and PostgreSQL), talking over real
+HTTP on loopback to the Graph emulator (served by uvicorn in a thread), with a seeded tenant,
+a registered Azure app and a mailbox.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from instances_harness import APP_ID, APP_SECRET, CALLBACK, DANA, Tenant, create_tenant
+
+from msgraph_emulator.app import create_app as create_emulator_app
+from msgraph_emulator.emulator import Emulator
+from msgraph_emulator.identity.jwt import SigningKey
+from openelements import migrations
+from openelements.app import create_app
+from openelements.kit.crypto import generate_key
+from openelements.platform.auth import password_hashing
+from openelements.platform.passwords import TEST_COST, PasswordHashing
+from openelements.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def emulator(signing_key: SigningKey) -> Iterator[Emulator]:
+    emulator = Emulator(signing_key=signing_key)
+    emulator.settings.auto_consent = True
+    emulator.register_app(client_id=APP_ID, client_secret=APP_SECRET, redirect_uris=[CALLBACK])
+    emulator.create_user(user_principal_name=DANA, display_name="Dana Swope", password="pw")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    emulator.origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = uvicorn.Config(
+        create_emulator_app(emulator=emulator), log_level="warning", lifespan="off", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.01)
+    yield emulator
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, emulator: Emulator) -> Settings:
+    return Settings(
+        database_url=database_url,
+        encryption_keys=f"k1:{generate_key()}",  # type: ignore[arg-type]
+        hmac_pepper=base64.b64encode(secrets.token_bytes(32)).decode(),  # type: ignore[arg-type]
+        key_file=tmp_path / "keys",
+        microsoft_authority=f"{emulator.origin}/common",
+        graph_base_url=f"{emulator.origin}/v1.0",
+        http_retry_attempts=3,
+        http_retry_max_wait_seconds=5.0,
+        http_retry_backoff_initial_seconds=0.01,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    migrations.upgrade(settings.database_url)
+    app = create_app(settings, start_worker=False)
+    app.dependency_overrides[password_hashing] = lambda: PasswordHashing(TEST_COST)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenant(client: TestClient) -> Tenant:
+    return create_tenant(client, name="Acme", email="admin@acme.example")
+
+
+@pytest.fixture
+def other_tenant(client: TestClient) -> Tenant:
+    return create_tenant(client, name="Globex", email="admin@globex.example")
