@@ -31,6 +31,7 @@ __all__ = [
     "ConfigurationDefinition",
     "Element",
     "GrantRefused",
+    "NewTokenRejected",
     "OAuthApp",
     "OAuthFailure",
     "ProviderFailure",
@@ -126,6 +127,10 @@ class AppCredentialsRejected(OAuthFailure):
 
 class GrantRefused(OAuthFailure):
     """Any other refusal of a token request (bad request, scope, redirect URI...)."""
+
+
+class NewTokenRejected(GrantRefused):
+    """The provider refused the access token just obtained (D22)."""
 
 
 class ProviderUnavailable(OAuthFailure):

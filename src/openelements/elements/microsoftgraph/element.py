@@ -9,7 +9,7 @@ from openelements.elements.base import (
     AccessTokenRejected,
     AccountIdentity,
     ConfigurationDefinition,
-    GrantRefused,
+    NewTokenRejected,
     OAuthApp,
     ProviderFailure,
     ProviderRequest,
@@ -26,10 +26,6 @@ from openelements.kit.http import KeyedLimiter, Transport
 __all__ = ["MicrosoftGraphElement", "NewTokenRejected"]
 
 USER_READ = "user.read"
-
-
-class NewTokenRejected(GrantRefused):
-    """Graph refused the access token just obtained (D22: "Provider rejected the new token")."""
 
 
 class MicrosoftGraphElement:
