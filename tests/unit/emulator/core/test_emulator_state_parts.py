@@ -1,0 +1,150 @@
+"""Clock, settings, throttle, fault table, request log, error envelope and directory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from msgraph_emulator.clock import Clock
+from msgraph_emulator.directory import Directory, DuplicateUserError
+from msgraph_emulator.errors import error_envelope
+from msgraph_emulator.faults import FaultSpecError, FaultTable
+from msgraph_emulator.identity.jwt import SigningKey, TokenFormatError
+from msgraph_emulator.request_log import RequestLog
+from msgraph_emulator.settings import EmulatorSettings, ThrottleSettings
+from msgraph_emulator.throttle import Throttle
+
+START = datetime(2026, 3, 3, 10, 17, 5, 123456, tzinfo=UTC)
+
+
+def test_clock_advances_from_a_fixed_start() -> None:
+    clock = Clock(START)
+    clock.advance(90)
+    assert (clock.now() - START).total_seconds() == 90
+
+
+def test_clock_refuses_naive_starts_and_going_back() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        Clock(datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="forward"):
+        Clock().advance(-1)
+
+
+def test_settings_json_uses_the_control_api_names() -> None:
+    document = EmulatorSettings().to_json()
+    assert document["autoConsent"] is False
+    assert document["accessTokenLifetimeSeconds"] == 3599
+    assert document["defaultPageSize"] == 10
+    assert document["throttle"] == {
+        "concurrentPerMailbox": 4,
+        "requestsPerWindow": 10_000,
+        "windowSeconds": 600,
+    }
+    assert document["notificationTimeoutSeconds"] == 3.0
+
+
+def test_settings_update_changes_nested_values_in_place() -> None:
+    settings = EmulatorSettings()
+    throttle = settings.throttle
+    settings.update_from_json({"autoConsent": True, "throttle": {"concurrentPerMailbox": 1}})
+    assert settings.auto_consent is True
+    assert throttle.concurrent_per_mailbox == 1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"nope": 1},
+        {"autoConsent": "yes"},
+        {"defaultPageSize": -1},
+        {"defaultPageSize": 2.5},
+        {"throttle": {"bogus": 1}},
+        {"throttle": 3},
+    ],
+)
+def test_bad_settings_are_refused_and_change_nothing(document: dict[str, object]) -> None:
+    settings = EmulatorSettings()
+    before = settings.to_json()
+    with pytest.raises(ValueError):  # noqa: PT011
+        settings.update_from_json({"autoConsent": True, **document})
+    assert settings.to_json() == before
+
+
+def test_throttle_counts_in_flight_and_releases() -> None:
+    throttle = Throttle(ThrottleSettings(concurrent_per_mailbox=1), Clock(START))
+    assert throttle.acquire(("app", "box")) is None
+    rejection = throttle.acquire(("app", "box"))
+    assert rejection is not None
+    assert rejection.retry_after_seconds == 1
+    assert throttle.acquire(("app", "other-box")) is None
+    throttle.release(("app", "box"))
+    assert throttle.acquire(("app", "box")) is None
+
+
+def test_fault_table_validates_specs() -> None:
+    table = FaultTable()
+    for bad in (
+        {"status": 99},
+        {"times": 0, "status": 500},
+        {"status": 429, "retryAfter": "soon"},
+        {"status": 429, "retryAfter": -1},
+        {"pathRegex": "(", "status": 500},
+        {},
+    ):
+        with pytest.raises(FaultSpecError):
+            table.add_from_json(bad)
+
+
+def test_fault_table_takes_the_first_match_and_forgets_used_faults() -> None:
+    table = FaultTable()
+    table.add_from_json({"pathRegex": "/events", "status": 503, "times": 1})
+    table.add_from_json({"status": 500, "times": 1})
+    first = table.take("GET", "/v1.0/me/events")
+    assert first is not None
+    assert first.status == 503
+    second = table.take("GET", "/v1.0/me/events")
+    assert second is not None
+    assert second.status == 500
+    assert table.take("GET", "/v1.0/me/events") is None
+
+
+def test_request_log_is_bounded_and_keeps_counting() -> None:
+    log = RequestLog(capacity=2)
+    for index in range(3):
+        log.record(method="GET", path=f"/{index}", query="", status=200, at=START)
+    assert [entry.seq for entry in log.since(0)] == [2, 3]
+    log.clear()
+    assert log.record(method="GET", path="/", query="", status=200, at=START).seq == 4
+    assert log.since(3)[0].to_json()["at"] == "2026-03-03T10:17:05.123456Z"
+
+
+def test_error_envelope_date_has_no_z_and_no_fraction() -> None:
+    envelope = error_envelope(
+        code="ErrorItemNotFound", message="m", date=START, request_id="r", client_request_id="c"
+    )
+    assert envelope["error"]["innerError"] == {
+        "date": "2026-03-03T10:17:05",
+        "request-id": "r",
+        "client-request-id": "c",
+    }
+
+
+def test_directory_round_trips_through_json() -> None:
+    directory = Directory(signing_key=SigningKey.generate())
+    user = directory.add_user(
+        user_principal_name="a@b.example", display_name="Ann Bee", password="p"
+    )
+    copy = Directory.from_json(directory.to_json())
+    assert copy.user_by_id_or_upn(user.id) == user
+    assert copy.signing_key.kid == directory.signing_key.kid
+    with pytest.raises(DuplicateUserError):
+        copy.add_user(user_principal_name="A@B.example", display_name="again")
+
+
+def test_signing_key_round_trips_and_rejects_foreign_tokens() -> None:
+    key = SigningKey.generate()
+    token = key.sign({"a": 1})
+    assert SigningKey.from_pem(key.to_pem()).verify(token) == {"a": 1}
+    with pytest.raises(TokenFormatError):
+        SigningKey.generate().verify(token)
