@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -16,6 +16,7 @@ from openelements import migrations
 from openelements.app import EXPOSED_HEADERS, create_app
 from openelements.kit.errors import Conflict, ProviderError
 from openelements.kit.negotiation import negotiates_own_content
+from openelements.kit.openapi import requires_authorization
 from openelements.settings import API_BASE_PATH, Settings
 
 REQUEST_ID = re.compile(r"[0-9a-f]{24}")
@@ -27,8 +28,21 @@ class Widget(BaseModel):
     tags: list[str] = []
 
 
+@requires_authorization
+def _credentials(request: Request) -> str:
+    return request.headers.get("Authorization", "")
+
+
+def _caller(credentials: str = Depends(_credentials)) -> str:
+    return credentials
+
+
 def _probe_router() -> APIRouter:
     router = APIRouter(prefix=f"{API_BASE_PATH}/probe")
+
+    @router.get("/secured")
+    async def secured(caller: str = Depends(_caller)) -> dict[str, bool]:
+        return {"authorized": bool(caller)}
 
     @router.post("/widgets")
     async def create_widget(widget: Widget) -> Widget:
@@ -266,6 +280,9 @@ def test_openapi_declares_the_authorization_scheme_and_error_body(client: TestCl
     assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == error_ref
     assert operation["responses"]["5XX"]["content"]["application/json"]["schema"] == error_ref
     assert "422" not in operation["responses"]
+    assert "security" not in operation
+    secured = document["paths"][f"{API_BASE_PATH}/probe/secured"]["get"]
+    assert secured["security"] == [{"ElementsAuthorization": []}]
     assert set(document["components"]["schemas"]["ErrorBody"]["properties"]) == {
         "requestId",
         "message",

@@ -3,22 +3,30 @@
 Added generically, so every domain's routes get them without doing anything:
 - the error body (spec §13.1) as the `4XX` and `5XX` answer of every operation, replacing
   FastAPI's 422 (we answer validation failures with 400, D80);
-- the `Authorization` header scheme (`ElementsAuthorization`, spec §3.1). Operations that need
-  credentials list it by depending on `authorization_header`
-  (`Security(authorization_header)`).
+- the `Authorization` header scheme (`ElementsAuthorization`, spec §3.1), listed as the
+  `security` of every operation whose dependencies include one marked
+  `@requires_authorization` (the domain's credential dependency), or `authorization_header`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import APIKeyHeader
 
 from openelements.kit.error_responses import ErrorBody
 
-__all__ = ["AUTHORIZATION_SCHEME", "authorization_header", "install_openapi"]
+__all__ = [
+    "AUTHORIZATION_SCHEME",
+    "authorization_header",
+    "install_openapi",
+    "requires_authorization",
+]
 
 AUTHORIZATION_SCHEME = "ElementsAuthorization"
 _AUTHORIZATION_DESCRIPTION = (
@@ -27,6 +35,8 @@ _AUTHORIZATION_DESCRIPTION = (
 )
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_REQUIRES_AUTHORIZATION = "__openelements_requires_authorization__"
+F = TypeVar("F", bound=Callable[..., Any])
 
 authorization_header = APIKeyHeader(
     name="Authorization",
@@ -34,6 +44,13 @@ authorization_header = APIKeyHeader(
     description=_AUTHORIZATION_DESCRIPTION,
     auto_error=False,
 )
+
+
+def requires_authorization(dependency: F) -> F:
+    """Mark a dependency that reads the `Authorization` header: operations using it (directly
+    or through other dependencies) document the `ElementsAuthorization` scheme."""
+    setattr(dependency, _REQUIRES_AUTHORIZATION, True)
+    return dependency
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -71,4 +88,31 @@ def _build(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("5XX", error)
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
+    _add_security(app, schema.get("paths", {}))
     return schema
+
+
+def _add_security(app: FastAPI, paths: dict[str, Any]) -> None:
+    # iter_route_contexts expands included routers with their own dependencies applied.
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute):
+            continue
+        if not _needs_authorization(route.dependant):
+            continue
+        for method in route.methods or ():
+            operation = paths.get(route.path_format or "", {}).get(method.lower())
+            if operation is not None:
+                operation["security"] = [{AUTHORIZATION_SCHEME: []}]
+
+
+def _needs_authorization(dependant: Dependant) -> bool:
+    return any(
+        getattr(dep.call, _REQUIRES_AUTHORIZATION, False) or dep.call is authorization_header
+        for dep in _walk(dependant)
+    )
+
+
+def _walk(dependant: Dependant) -> Iterator[Dependant]:
+    for dependency in dependant.dependencies:
+        yield dependency
+        yield from _walk(dependency)
