@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 from collections.abc import Iterator
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from openelements import migrations
 from openelements.app import EXPOSED_HEADERS, create_app
 from openelements.kit.errors import Conflict, ProviderError
+from openelements.kit.logging import configure_logging
 from openelements.kit.negotiation import negotiates_own_content
 from openelements.kit.openapi import requires_authorization
 from openelements.settings import API_BASE_PATH, Settings
@@ -298,3 +300,21 @@ def test_metrics_are_served_at_the_root_and_count_requests(client: TestClient) -
 
 def test_health_checks_the_database(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_secrets_in_requests_and_failures_never_reach_the_log(client: TestClient) -> None:
+    stream = io.StringIO()
+    configure_logging(level="DEBUG", log_format="json", stream=stream)
+    user_secret = "7OpR4MRo7wnPoVKkKFXHhHBUPRzqutoem/d+WEnR1kY="
+    try:
+        client.get(
+            f"{API_BASE_PATH}/probe/crash?code=oauth-code-123",
+            headers={"Authorization": f"User {user_secret}, Organization {'c' * 32}"},
+        )
+    finally:
+        configure_logging(level="INFO", log_format="json")
+    logged = stream.getvalue()
+    assert '"event": "unhandled_error"' in logged
+    assert "RuntimeError" in logged  # the details are in the log, just not the secrets
+    for secret in (user_secret, "c" * 32, "hunter2", "oauth-code-123"):
+        assert secret not in logged
