@@ -10,7 +10,6 @@ headers and the request log.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -19,28 +18,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import Mount
 
-from msgraph_emulator import control, graph
+from msgraph_emulator import batch, control, control_notifications, graph, notifications
 from msgraph_emulator.auth import GRAPH_PREFIX, EmulatorMiddleware
 from msgraph_emulator.control import ControlError, control_error_response
 from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.errors import GraphError, graph_error_response
 from msgraph_emulator.identity import routes as identity_routes
 from msgraph_emulator.identity.errors import IdentityError, identity_error_response
-
-
-def _routes_of(module_name: str) -> list[BaseRoute]:
-    """`routes()` of a part that may not be present yet (built by other hands at the same
-    time): a missing emulator module leaves its routes out; any other failure is raised."""
-    try:
-        module = importlib.import_module(module_name)
-        make: Callable[[], list[BaseRoute]] = module.routes
-        return make()
-    except ImportError as exc:
-        if not (exc.name or "").startswith("msgraph_emulator"):
-            raise
-        return []
 
 
 def _is_graph(request: Request) -> bool:
@@ -96,10 +82,10 @@ def create_app(*, emulator: Emulator | None = None) -> Starlette:
     emulator = emulator or Emulator()
     graph_routes = [
         *graph.routes(),
-        *_routes_of("msgraph_emulator.notifications"),
-        *_routes_of("msgraph_emulator.batch"),
+        *notifications.routes(),
+        *batch.routes(),
     ]
-    control_routes = [*control.routes(), *_routes_of("msgraph_emulator.control_notifications")]
+    control_routes = [*control.routes(), *control_notifications.routes()]
     handlers: dict[Any, Callable[[Request, Exception], Any]] = {
         GraphError: _graph_error,
         IdentityError: _identity_error,
