@@ -9,13 +9,16 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
+from openelements.container import Container
+from openelements.jobs.commands import jobs_cli
 from openelements.kit.logging import configure_logging
 from openelements.migrations.commands import db_app
 from openelements.platform.commands import admin_app
-from openelements.server import serve
+from openelements.server import prepare_database, serve
 from openelements.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="openelements")
+worker, jobs_app = jobs_cli(Container.build, prepare=prepare_database)
 
 
 @app.callback()
@@ -33,6 +36,8 @@ def load_settings(ctx: typer.Context) -> None:
 app.command("serve")(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.command("worker")(worker)
+app.add_typer(jobs_app, name="jobs")
 
 
 @app.command(

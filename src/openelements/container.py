@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.elements.wiring import Outbound, build_outbound
 from openelements.instances.wiring import Instances, build_instances
+from openelements.jobs import Resources, TaskRegistry
+from openelements.jobs.runtime import JobsRuntime, build_jobs_runtime
 from openelements.kit.clock import Clock, SystemClock
 from openelements.kit.crypto import KeyRing, SecretDigester
 from openelements.kit.db import Database
@@ -47,6 +49,7 @@ class Container:
     clock: Clock
     outbound: Outbound
     instances: Instances
+    jobs: JobsRuntime
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     start_worker: bool = True
 
@@ -73,6 +76,16 @@ class Container:
             elements=outbound.elements,
             clock=clock,
         )
+        metrics_registry = metrics_registry or CollectorRegistry()
+        tasks = TaskRegistry()  # each domain adds one line: tasks.include(<domain>.tasks.registry)
+        jobs = build_jobs_runtime(
+            settings,
+            database=database,
+            clock=clock,
+            registry=tasks,
+            resources=Resources({Database: database, KeyRing: crypto.key_ring}),
+            metrics_registry=metrics_registry,
+        )
         return cls(
             settings=settings,
             database=database,
@@ -81,7 +94,8 @@ class Container:
             clock=clock,
             outbound=outbound,
             instances=instances,
-            metrics_registry=metrics_registry or CollectorRegistry(),
+            jobs=jobs,
+            metrics_registry=metrics_registry,
             start_worker=start_worker,
         )
 

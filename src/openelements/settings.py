@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     microsoft_authority: str = "https://login.microsoftonline.com/common"
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     jobs_backend: Literal["local", "procrastinate"] = "local"
+    # Jobs (openelements.jobs.runtime): pool size, leases, drain on shutdown, retention.
+    jobs_concurrency: int = 4
+    jobs_lease_seconds: float = 30.0
+    jobs_heartbeat_seconds: float = 10.0
+    jobs_poll_seconds: float = 1.0
+    jobs_shutdown_grace_seconds: float = 10.0
+    jobs_retention_days: float = 7.0
+    jobs_metrics_refresh_seconds: float = 15.0
+    jobs_task_modules: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     cors_allow_origins: str = "*"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

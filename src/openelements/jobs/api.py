@@ -99,6 +99,8 @@ class JobContext:
     """1 on the first run, 2 on the first retry (a run cut short by a crash counts too)."""
     logger: FilteringBoundLogger
     resources: Resources
+    jobs: JobsBackend
+    """The backend running this job: defer follow-up work, or operate the queue."""
     scheduled_for: datetime | None = None
     """The period start, for periodic tasks."""
 
@@ -218,6 +220,7 @@ class JobsBackend(JobQueue, Protocol):
     """A backend: deferral, a worker pool, and the operations behind `openelements jobs`."""
 
     registry: TaskRegistry
+    resources: Resources
 
     def worker(self, *, concurrency: int, queues: Sequence[str] | None = None) -> JobWorker: ...
 

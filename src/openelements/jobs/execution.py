@@ -11,10 +11,9 @@ import structlog
 from openelements.jobs.api import (
     JobContext,
     JobId,
+    JobsBackend,
     JobTimeoutError,
     JSONValue,
-    Resources,
-    TaskRegistry,
 )
 
 PERIOD_ARG = "timestamp"
@@ -25,15 +24,15 @@ log = structlog.get_logger("openelements.jobs")
 
 
 async def run_attempt(
-    registry: TaskRegistry,
     *,
     job_id: JobId,
     task_name: str,
     attempt: int,
     args: Mapping[str, JSONValue],
-    resources: Resources,
+    backend: JobsBackend,
 ) -> None:
     """Run the handler once. Raises what it raises; a timeout raises JobTimeoutError."""
+    registry = backend.registry
     task = registry.get(task_name)
     kwargs = dict(args)
     scheduled_for = None
@@ -46,7 +45,8 @@ async def run_attempt(
         task_name=task_name,
         attempt=attempt,
         logger=log.bind(job_id=job_id, task=task_name, attempt=attempt),
-        resources=resources,
+        resources=backend.resources,
+        jobs=backend,
         scheduled_for=scheduled_for,
     )
     if task.timeout is None:

@@ -255,12 +255,11 @@ class LocalWorker:
     async def _run(self, job: repository.ClaimedJob) -> None:
         try:
             await run_attempt(
-                self._backend.registry,
                 job_id=job.id,
                 task_name=job.task_name,
                 attempt=job.attempts,
                 args=job.args,
-                resources=self._backend.resources,
+                backend=self._backend,
             )
         except asyncio.CancelledError:
             raise  # stop() hands the job back

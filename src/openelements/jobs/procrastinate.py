@@ -114,17 +114,14 @@ class ProcrastinateJobs:
             self._map(task)
 
     def _map(self, task: Task) -> None:
-        registry, resources = self.registry, self.resources
-
         async def run(context: ProcrastinateContext, /, **kwargs: Any) -> None:
             assert context.job.id is not None
             await run_attempt(
-                registry,
                 job_id=context.job.id,
                 task_name=task.name,
                 attempt=int(context.job.attempts) + 1,
                 args=kwargs,
-                resources=resources,
+                backend=self,
             )
 
         self.app.task(
