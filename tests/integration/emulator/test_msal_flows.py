@@ -132,4 +132,5 @@ def test_msal_client_credentials_on_the_tenant(
         f"{running_tls_emulator.base_url}/v1.0/me",
         headers={"Authorization": f"Bearer {result['access_token']}"},
     )
-    assert me.status_code in {400, 403}
+    assert me.status_code == 400  # G02: /me needs a delegated token
+    assert me.json()["error"]["code"] == "BadRequest"
