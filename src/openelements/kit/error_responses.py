@@ -39,6 +39,7 @@ log = structlog.get_logger(__name__)
 
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 REQUEST_ID_HEADER = "Elements-Request-Id"
+_MAX_ECHOED_PATH = 200
 
 
 class ElementsJSONResponse(JSONResponse):
@@ -126,10 +127,11 @@ def _http_exception_message(request: Request, exc: StarletteHTTPException) -> st
     default = _reason(exc.status_code)
     if exc.detail and exc.detail != default:
         return str(exc.detail)
+    path = request.url.path[:_MAX_ECHOED_PATH]
     if exc.status_code == 404:
-        return f"No resource at {request.method} {request.url.path}"
+        return f"No resource at {request.method} {path}"
     if exc.status_code == 405:
-        return f"Method {request.method} is not allowed on {request.url.path}"
+        return f"Method {request.method} is not allowed on {path}"
     return default
 
 
