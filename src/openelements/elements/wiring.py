@@ -40,6 +40,7 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
         attempts=settings.http_retry_attempts,
         max_total_wait=settings.http_retry_max_wait_seconds,
         backoff_initial=settings.http_retry_backoff_initial_seconds,
+        jitter=settings.http_retry_backoff_initial_seconds,  # jitter of the first wait's size
     )
 
 
