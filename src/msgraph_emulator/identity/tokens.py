@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from msgraph_emulator.directory import Directory, User
 from msgraph_emulator.identity.grants import IssuedAccessToken
-from msgraph_emulator.identity.jwt import TokenFormatError
+from msgraph_emulator.identity.jwt import SigningKey, TokenFormatError
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -112,13 +115,20 @@ class ValidToken:
     scopes: frozenset[str]
 
 
+@lru_cache(maxsize=4096)
+def _verified_claims(key: SigningKey, token: str) -> Mapping[str, Any]:
+    """The signature check is the costly part of validation and a client reuses one token for
+    many calls; expiry and revocation are still checked on every request."""
+    return MappingProxyType(key.verify(token))
+
+
 def validate_access_token(
     directory: Directory, token: str, *, now: datetime
 ) -> ValidToken | TokenProblem:
     if not token:
         return TokenProblem.EMPTY
     try:
-        claims = directory.signing_key.verify(token)
+        claims = _verified_claims(directory.signing_key, token)
     except TokenFormatError:
         return TokenProblem.INVALID
     issued = directory.grants.find_access(str(claims.get("uti", "")))
@@ -135,7 +145,7 @@ def validate_access_token(
 
 
 def _principal_of(
-    directory: Directory, claims: dict[str, Any], issued: IssuedAccessToken
+    directory: Directory, claims: Mapping[str, Any], issued: IssuedAccessToken
 ) -> ValidToken | TokenProblem:
     if issued.user_id is None:
         return ValidToken(
