@@ -63,7 +63,15 @@ class RefreshGrant:
 class IssuedAccessToken:
     user_id: str | None
     client_id: str
-    expires_at: datetime
+    expires_at: datetime  # moved earlier by `expire_access`
+    lifetime_ends_at: datetime | None = None  # the token's own `exp`; None: same as expires_at
+
+    @property
+    def natural_end(self) -> datetime:
+        return self.lifetime_ends_at or self.expires_at
+
+
+ACCESS_REGISTRY_PRUNE_AT = 10_000
 
 
 @dataclass
@@ -89,7 +97,9 @@ class GrantStore:
     def find_refresh(self, value: str) -> RefreshGrant | None:
         return self.refresh.get(_hash(value))
 
-    def register_access(self, token_id: str, issued: IssuedAccessToken) -> None:
+    def register_access(self, token_id: str, issued: IssuedAccessToken, *, now: datetime) -> None:
+        if len(self.access) >= ACCESS_REGISTRY_PRUNE_AT:
+            self._prune_access(now)
         self.access[token_id] = issued
 
     def find_access(self, token_id: str) -> IssuedAccessToken | None:
@@ -115,10 +125,14 @@ class GrantStore:
     def prune(self, *, now: datetime, refresh_inactivity: timedelta) -> None:
         """Forget what can no longer be used, so memory stays bounded in long runs."""
         self._prune_codes(now)
-        self.access = {k: v for k, v in self.access.items() if v.expires_at > now}
+        self._prune_access(now)
         self.refresh = {
             k: v for k, v in self.refresh.items() if v.issued_at + refresh_inactivity > now
         }
+
+    def _prune_access(self, now: datetime) -> None:
+        """Only tokens past their own `exp`: those answer "expired" without the registry."""
+        self.access = {k: v for k, v in self.access.items() if v.natural_end > now}
 
     def _prune_codes(self, now: datetime) -> None:
         self.codes = {k: v for k, v in self.codes.items() if v.expires_at > now}
@@ -131,6 +145,7 @@ class GrantStore:
                     "user_id": v.user_id,
                     "client_id": v.client_id,
                     "expires_at": v.expires_at.isoformat(),
+                    "lifetime_ends_at": v.natural_end.isoformat(),
                 }
                 for k, v in self.access.items()
             },
@@ -146,5 +161,8 @@ class GrantStore:
                 user_id=issued["user_id"],
                 client_id=issued["client_id"],
                 expires_at=datetime.fromisoformat(issued["expires_at"]),
+                lifetime_ends_at=datetime.fromisoformat(
+                    issued.get("lifetime_ends_at", issued["expires_at"])
+                ),
             )
         return store

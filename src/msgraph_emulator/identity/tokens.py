@@ -64,8 +64,12 @@ def mint_access_token(
     directory.grants.register_access(
         token_id,
         IssuedAccessToken(
-            user_id=user.id if user else None, client_id=client_id, expires_at=expires_at
+            user_id=user.id if user else None,
+            client_id=client_id,
+            expires_at=expires_at,
+            lifetime_ends_at=expires_at,
         ),
+        now=now,
     )
     return AccessToken(directory.signing_key.sign(claims), lifetime_seconds)
 
@@ -131,14 +135,16 @@ def validate_access_token(
         claims = _verified_claims(directory.signing_key, token)
     except TokenFormatError:
         return TokenProblem.INVALID
-    issued = directory.grants.find_access(str(claims.get("uti", "")))
-    if claims.get("aud") not in ACCEPTED_AUDIENCES or issued is None:
+    if claims.get("aud") not in ACCEPTED_AUDIENCES:
         return TokenProblem.INVALID
     timestamp = now.timestamp()
     if not isinstance(claims.get("nbf"), int) or claims["nbf"] > timestamp:
         return TokenProblem.NOT_YET_VALID
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= timestamp:
         return TokenProblem.EXPIRED
+    issued = directory.grants.find_access(str(claims.get("uti", "")))
+    if issued is None:  # issued before a reset, or by another emulator run
+        return TokenProblem.INVALID
     if issued.expires_at <= now:  # ended early by POST /_emulator/tokens/expire
         return TokenProblem.EXPIRED
     return _principal_of(directory, claims, issued)

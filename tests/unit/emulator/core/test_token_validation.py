@@ -190,3 +190,18 @@ def test_another_users_mailbox_is_denied_to_a_delegated_token(
 def test_me_token_to_replace_is_an_alias_of_me(client: TestClient, emulator: Emulator) -> None:
     answer = client.get("/v1.0/users/me-token-to-replace/probe", headers=bearer(emulator))
     assert answer.json() == {"user": UPN}
+
+
+def test_a_token_issued_before_a_reset_is_unknown(client: TestClient, emulator: Emulator) -> None:
+    headers = bearer(emulator)
+    emulator.reset()
+    emulator.create_user(user_principal_name=UPN, display_name="Dana again")
+    assert _error(client.get("/v1.0/me/probe", headers=headers))[2] == INVALID
+
+
+def test_pruned_tokens_still_answer_expired(client: TestClient, emulator: Emulator) -> None:
+    headers = bearer(emulator)
+    emulator.clock.advance(7200)
+    emulator.directory.grants.prune(now=emulator.clock.now(), refresh_inactivity=timedelta(days=90))
+    assert emulator.directory.grants.access == {}
+    assert _error(client.get("/v1.0/me/probe", headers=headers))[2] == EXPIRED
