@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import msal
 import pytest
@@ -134,3 +135,51 @@ def test_msal_client_credentials_on_the_tenant(
     )
     assert me.status_code == 400  # G02: /me needs a delegated token
     assert me.json()["error"]["code"] == "BadRequest"
+
+
+def test_msal_flow_through_the_interactive_sign_in_pages(
+    msal_app: msal.ConfidentialClientApplication,
+    tls_session: requests.Session,
+    running_tls_emulator: Any,
+) -> None:
+    running_tls_emulator.emulator.settings.auto_consent = False
+    flow = msal_app.initiate_auth_code_flow(
+        ["Calendars.Read"], redirect_uri=REDIRECT_URI, response_mode="form_post"
+    )
+    page = tls_session.get(flow["auth_uri"]).text
+    ctx = form_fields(page)["ctx"]
+    action = (
+        f"{running_tls_emulator.base_url}/{running_tls_emulator.emulator.directory.tenant_id}/login"
+    )
+    steps = [
+        {"step": "username", "loginfmt": UPN},
+        {"step": "password", "passwd": "pw"},
+        {"step": "consent", "action": "accept"},
+    ]
+    for step in steps:
+        page = tls_session.post(action, data={"ctx": ctx, **step}).text
+
+    result = msal_app.acquire_token_by_auth_code_flow(flow, form_fields(page))
+
+    assert "access_token" in result, result
+    assert result["id_token_claims"]["preferred_username"] == UPN
+
+
+@pytest.mark.filterwarnings("ignore:response_mode:UserWarning")
+def test_msal_authorization_request_url_and_code_redemption(
+    msal_app: msal.ConfidentialClientApplication, tls_session: requests.Session
+) -> None:
+    url = msal_app.get_authorization_request_url(
+        ["Calendars.Read"], login_hint=UPN, redirect_uri=REDIRECT_URI, state="st"
+    )
+    answer = tls_session.get(url, allow_redirects=False)
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["location"]).query)
+    assert query["state"] == ["st"]
+
+    result = msal_app.acquire_token_by_authorization_code(
+        query["code"][0], ["Calendars.Read"], redirect_uri=REDIRECT_URI
+    )
+
+    assert "access_token" in result, result
+    assert "refresh_token" in result
