@@ -172,6 +172,7 @@ class _Exchange(ABC):
         self._send = send
         self.status = 500
         self.state: dict[str, Any] = scope.setdefault("state", {})
+        self.received_path: str = scope["path"]  # logged as sent, before the G01 rewrite
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -201,7 +202,7 @@ class _Exchange(ABC):
             user = principal.user.user_principal_name
         self.emulator.request_log.record(
             method=self.scope["method"],
-            path=self.scope["path"],
+            path=self.received_path,
             query=self.scope.get("query_string", b"").decode("latin-1"),
             status=self.status,
             at=self.emulator.clock.now(),

@@ -205,3 +205,8 @@ def test_pruned_tokens_still_answer_expired(client: TestClient, emulator: Emulat
     emulator.directory.grants.prune(now=emulator.clock.now(), refresh_inactivity=timedelta(days=90))
     assert emulator.directory.grants.access == {}
     assert _error(client.get("/v1.0/me/probe", headers=headers))[2] == EXPIRED
+
+
+def test_the_request_log_keeps_the_path_as_sent(client: TestClient, emulator: Emulator) -> None:
+    client.get("/v1.0/users/me-token-to-replace/probe", headers=bearer(emulator))
+    assert emulator.request_log.since(0)[0].path == "/v1.0/users/me-token-to-replace/probe"
