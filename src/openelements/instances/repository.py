@@ -63,7 +63,7 @@ class InstanceRepository:
             .group_by(ElementInstance.element_key)
             .order_by(ElementInstance.element_key)
         )
-        return dict((await self._session.execute(query)).tuples())
+        return {str(key): int(count) for key, count in await self._session.execute(query)}
 
     def _filtered(self, scope: InstanceFilter) -> Select[ElementInstance]:
         query = select(ElementInstance).where(

@@ -1,0 +1,157 @@
+"""Instance operations other than provisioning: list, count, update, configuration entries."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from instances_harness import API, Tenant, provision
+
+
+def test_list_filters_by_tag_and_search_text_and_404s_on_no_match(
+    client: TestClient, tenant: Tenant
+) -> None:
+    first = provision(client, tenant, name="Dana work", tags=["acme", "work"])
+    second = provision(client, tenant, name="Dana home", tags=["home"])
+    headers = tenant.headers()
+    listed = client.get(f"{API}/instances", headers=headers).json()
+    assert [i["id"] for i in listed] == [first["id"], second["id"]]
+    tagged = client.get(f"{API}/instances", headers=headers, params={"tags[]": "home"}).json()
+    assert [i["id"] for i in tagged] == [second["id"]]
+    found = client.get(f"{API}/instances", headers=headers, params={"searchText": "WORK"}).json()
+    assert [i["id"] for i in found] == [first["id"]]
+    none = client.get(f"{API}/instances", headers=headers, params={"tags[]": "nope"})
+    assert none.status_code == 404
+
+
+def test_list_pages_with_a_next_page_token(client: TestClient, tenant: Tenant) -> None:
+    ids = [provision(client, tenant, name=f"n{n}")["id"] for n in range(3)]
+    first = client.get(f"{API}/instances", headers=tenant.headers(), params={"pageSize": 2})
+    assert [i["id"] for i in first.json()] == ids[:2]
+    token = first.headers["Elements-Next-Page-Token"]
+    second = client.get(
+        f"{API}/instances", headers=tenant.headers(), params={"pageSize": 2, "nextPage": token}
+    )
+    assert [i["id"] for i in second.json()] == ids[2:]
+    assert "Elements-Next-Page-Token" not in second.headers
+
+
+def test_an_empty_account_lists_nothing_and_counts_zero(client: TestClient, tenant: Tenant) -> None:
+    assert client.get(f"{API}/instances", headers=tenant.headers()).json() == []
+    count = client.get(f"{API}/instances/count", headers=tenant.headers()).json()
+    assert count == {"totalInstances": 0, "elementInstances": []}
+    provision(client, tenant)
+    count = client.get(f"{API}/instances/count", headers=tenant.headers()).json()
+    assert count == {
+        "totalInstances": 1,
+        "elementInstances": [{"elementKey": "microsoftgraph", "count": 1}],
+    }
+
+
+def test_put_replaces_name_and_tags_and_merges_configuration(
+    client: TestClient, tenant: Tenant
+) -> None:
+    created = provision(client, tenant, tags=["a", "b"])
+    url = f"{API}/instances/{created['id']}"
+    replaced = client.put(
+        url,
+        headers=tenant.headers(),
+        json={"name": "<i>Renamed</i>", "configuration": {"filter.response.nulls": False}},
+    )
+    assert replaced.status_code == 200, replaced.text
+    body = replaced.json()
+    assert body["name"] == "Renamed"
+    assert body["tags"] == []
+    assert body["configuration"]["filter.response.nulls"] == "false"
+    assert body["configuration"]["oauth.api.secret"] == "********"
+    assert body["token"] == created["token"]
+
+
+def test_patch_changes_only_what_is_present(client: TestClient, tenant: Tenant) -> None:
+    created = provision(client, tenant, tags=["a"])
+    url = f"{API}/instances/{created['id']}"
+    patched = client.patch(url, headers=tenant.headers(), json={"tags": ["x", "y"]}).json()
+    assert patched["tags"] == ["x", "y"]
+    assert patched["name"] == created["name"]
+
+
+def test_internal_and_element_level_keys_cannot_be_written(
+    client: TestClient, tenant: Tenant
+) -> None:
+    created = provision(client, tenant)
+    response = client.patch(
+        f"{API}/instances/{created['id']}",
+        headers=tenant.headers(),
+        json={"configuration": {"base.url": "http://evil.example", "subscriptionId": "x"}},
+    )
+    assert response.status_code == 400
+    assert "base.url" in response.json()["message"]
+
+
+def test_configuration_entries_can_be_read_and_patched(client: TestClient, tenant: Tenant) -> None:
+    created = provision(client, tenant)
+    url = f"{API}/instances/{created['id']}/configuration"
+    entries = {e["key"]: e for e in client.get(url, headers=tenant.headers()).json()}
+    assert entries["filter.response.nulls"]["propertyValue"] == "true"
+    assert entries["event.notification.enabled"]["propertyValue"] == "false"
+    assert entries["oauth.api.secret"]["propertyValue"] == "********"
+    assert entries["oauth.api.key"]["propertyValue"] == "********"
+    assert all(isinstance(e["id"], int) for e in entries.values())
+    assert not any(key.startswith("oauth.user.") for key in entries)
+    entry = entries["filter.response.nulls"]
+    patched = client.patch(
+        f"{url}/{entry['id']}", headers=tenant.headers(), json={**entry, "propertyValue": "false"}
+    )
+    assert patched.status_code == 200
+    assert patched.json()["propertyValue"] == "false"
+    again = client.get(f"{url}/{entry['id']}", headers=tenant.headers()).json()
+    assert again["propertyValue"] == "false"
+
+
+def test_id_less_twins_act_on_the_element_token_instance(
+    client: TestClient, tenant: Tenant
+) -> None:
+    created = provision(client, tenant)
+    headers = tenant.headers(element=created["token"])
+    entries = client.get(f"{API}/instances/configuration", headers=headers).json()
+    entry = next(e for e in entries if e["key"] == "event.notification.enabled")
+    answer = client.patch(
+        f"{API}/instances/configuration/{entry['id']}",
+        headers=headers,
+        json={"propertyValue": True},
+    )
+    assert answer.json()["propertyValue"] == "true"
+    assert client.delete(f"{API}/instances/enabled", headers=headers).json()["disabled"] is True
+    assert client.put(f"{API}/instances/enabled", headers=headers).json()["disabled"] is False
+    without = client.get(f"{API}/instances/configuration", headers=tenant.headers())
+    assert without.status_code == 401
+
+
+def test_element_scoped_routes_mirror_the_instance_routes(
+    client: TestClient, tenant: Tenant
+) -> None:
+    created = provision(client, tenant)
+    base = f"{API}/elements/microsoftgraph/instances"
+    assert [i["id"] for i in client.get(base, headers=tenant.headers()).json()] == [created["id"]]
+    one = client.get(f"{base}/{created['id']}", headers=tenant.headers())
+    assert one.json()["id"] == created["id"]
+    renamed = client.put(f"{base}/{created['id']}", headers=tenant.headers(), json={"name": "N"})
+    assert renamed.json()["name"] == "N"
+    assert client.delete(f"{base}/{created['id']}", headers=tenant.headers()).status_code == 200
+    assert client.get(f"{base}/{created['id']}", headers=tenant.headers()).status_code == 404
+
+
+def test_a_sent_element_token_must_match_the_instance(client: TestClient, tenant: Tenant) -> None:
+    first = provision(client, tenant)
+    second = provision(client, tenant)
+    response = client.get(
+        f"{API}/instances/{first['id']}", headers=tenant.headers(element=second["token"])
+    )
+    assert response.status_code == 401
+    matching = client.get(
+        f"{API}/instances/{first['id']}", headers=tenant.headers(element=first["token"])
+    )
+    assert matching.status_code == 200
+
+
+def test_unknown_ids_are_404(client: TestClient, tenant: Tenant) -> None:
+    assert client.get(f"{API}/instances/999", headers=tenant.headers()).status_code == 404
+    assert client.get(f"{API}/instances/abc", headers=tenant.headers()).status_code == 404
