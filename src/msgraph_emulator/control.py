@@ -46,23 +46,24 @@ async def _json_object(request: Request, *, required: bool = True) -> dict[str, 
     return document
 
 
-def _string(document: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+def _string(document: dict[str, Any], key: str) -> str:
     value = document.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value:
         raise ControlError(400, f"{key} must be a non-empty string")
     return value
 
 
+def _optional_string(document: dict[str, Any], key: str) -> str | None:
+    return None if document.get(key) is None else _string(document, key)
+
+
 async def create_app(request: Request) -> Response:
     document = await _json_object(request)
     client_id = _string(document, "clientId")
-    secret = _string(document, "clientSecret", required=False)
+    secret = _optional_string(document, "clientSecret")
     uris = document.get("redirectUris", [])
     if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
         raise ControlError(400, "redirectUris must be a list of strings")
-    assert client_id is not None
     app = _emulator(request).register_app(
         client_id=client_id, client_secret=secret, redirect_uris=list(uris)
     )
@@ -73,16 +74,15 @@ async def create_app(request: Request) -> Response:
 async def create_user(request: Request) -> Response:
     document = await _json_object(request)
     upn = _string(document, "userPrincipalName")
-    assert upn is not None
-    display_name = _string(document, "displayName", required=False) or upn.split("@")[0]
+    display_name = _optional_string(document, "displayName") or upn.split("@")[0]
     emulator = _emulator(request)
     try:
         user = emulator.create_user(
             user_principal_name=upn,
             display_name=display_name,
-            password=_string(document, "password", required=False),
-            time_zone=_string(document, "timeZone", required=False),
-            user_id=_string(document, "id", required=False),
+            password=_optional_string(document, "password"),
+            time_zone=_optional_string(document, "timeZone"),
+            user_id=_optional_string(document, "id"),
         )
     except DuplicateUserError as exc:
         raise ControlError(409, str(exc)) from exc
@@ -150,7 +150,7 @@ async def clear_faults(request: Request) -> Response:
 
 async def _user_id_from(request: Request) -> str | None:
     document = await _json_object(request, required=False)
-    upn = _string(document, "userPrincipalName", required=False)
+    upn = _optional_string(document, "userPrincipalName")
     if upn is None:
         return None
     user = _emulator(request).directory.user_by_id_or_upn(upn)
