@@ -1,0 +1,175 @@
+"""TokenKeeper on a real database, with a counting fake element and a manual clock: refresh
+ahead of expiry, one refresh per burst across two keepers (two "processes"), lease expiry,
+invalid_grant."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from instances_harness import Tenant, container_of, provision
+
+from openelements.elements.base import (
+    AccountIdentity,
+    ConfigurationDefinition,
+    OAuthApp,
+    ProviderRequest,
+    ProviderResponse,
+    ReauthenticationRequired,
+    TokenGrant,
+)
+from openelements.elements.registry import ElementRegistry
+from openelements.instances.tokens import REAUTHENTICATE, TokenKeeper
+from openelements.kit.clock import ManualClock
+from openelements.kit.errors import Unauthorized
+
+START = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+class CountingElement:
+    """Refreshes slowly and counts; everything else is unused by the keeper."""
+
+    key = "microsoftgraph"
+    id = 5836
+    name = "fake"
+    hub = "general"
+
+    def __init__(self, clock: ManualClock, *, refuse: bool = False) -> None:
+        self.clock = clock
+        self.refreshes: list[str] = []
+        self.refuse = refuse
+
+    async def refresh(self, app: OAuthApp, refresh_token: str) -> TokenGrant:
+        self.refreshes.append(refresh_token)
+        await asyncio.sleep(0.05)  # long enough for a burst to pile up behind it
+        if self.refuse:
+            raise ReauthenticationRequired("AADSTS50173: revoked", code="invalid_grant")
+        number = len(self.refreshes)
+        return TokenGrant(
+            access_token=f"access-{number}",
+            refresh_token=f"refresh-{number}",
+            expires_at=self.clock.now() + dt.timedelta(hours=1),
+        )
+
+    def catalog_entry(self) -> dict[str, Any]:
+        return {}
+
+    def metadata(self) -> dict[str, Any]:
+        return {}
+
+    def configuration_definitions(self) -> Sequence[ConfigurationDefinition]:
+        return ()
+
+    def deployment_configuration(self) -> dict[str, str]:
+        return {}
+
+    def authorization_url(self, **_: Any) -> str:
+        return ""
+
+    async def exchange_code(self, app: OAuthApp, code: str) -> TokenGrant:
+        raise AssertionError("not used")
+
+    async def identify(self, grant: TokenGrant) -> AccountIdentity:
+        raise AssertionError("not used")
+
+    async def call(self, request: ProviderRequest, **_: Any) -> ProviderResponse:
+        raise AssertionError("not used")
+
+
+def keeper(client: TestClient, element: CountingElement, clock: ManualClock) -> TokenKeeper:
+    container = container_of(client)
+    return TokenKeeper(
+        database=container.database,
+        sealer=container.instances.runtime.sealer,
+        elements=ElementRegistry([element]),  # type: ignore[list-item]
+        clock=clock,
+        margin=dt.timedelta(minutes=5),
+        lease=dt.timedelta(seconds=30),
+        poll_seconds=0.01,
+    )
+
+
+def run(client: TestClient, coroutine: Any) -> Any:
+    async def wrapper() -> Any:
+        return await coroutine
+
+    return client.portal.call(wrapper)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def instance_id(client: TestClient, tenant: Tenant) -> int:
+    created: int = provision(client, tenant)["id"]
+    return created
+
+
+def test_a_fresh_token_is_used_without_refreshing(client: TestClient, instance_id: int) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC))
+    element = CountingElement(clock)
+    grant = run(client, keeper(client, element, clock).current(instance_id))
+    assert element.refreshes == []
+    assert grant.version == 1
+
+
+def test_a_token_inside_the_margin_is_refreshed_once_for_a_burst_of_two_processes(
+    client: TestClient, instance_id: int
+) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))  # 2 min left
+    element = CountingElement(clock)
+    first, second = keeper(client, element, clock), keeper(client, element, clock)
+
+    async def burst() -> list[Any]:
+        calls = [first.current(instance_id) for _ in range(10)]
+        calls += [second.current(instance_id) for _ in range(10)]
+        return list(await asyncio.gather(*calls))
+
+    grants = run(client, burst())
+    assert len(element.refreshes) == 1
+    assert {grant.access_token for grant in grants} == {"access-1"}
+    assert {grant.version for grant in grants} == {2}
+
+
+def test_the_rotated_refresh_token_is_the_one_used_next(
+    client: TestClient, instance_id: int
+) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))
+    element = CountingElement(clock)
+    tokens = keeper(client, element, clock)
+    run(client, tokens.current(instance_id))
+    clock.advance(dt.timedelta(minutes=58))
+    run(client, tokens.current(instance_id))
+    assert element.refreshes[1] == "refresh-1"
+
+
+def test_a_lease_left_by_a_dead_process_expires(client: TestClient, instance_id: int) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))
+    element = CountingElement(clock)
+    dead, alive = keeper(client, element, clock), keeper(client, element, clock)
+    claimed = run(client, dead._claim(instance_id, seen_version=1))  # claims, then "dies"
+    assert claimed is not None
+
+    async def later() -> Any:
+        task = asyncio.create_task(alive.current(instance_id))
+        await asyncio.sleep(0.1)
+        assert not task.done()  # waiting for the other lease
+        clock.advance(dt.timedelta(seconds=31))
+        return await task
+
+    grant = run(client, later())
+    assert grant.access_token == "access-1"
+
+
+def test_invalid_grant_marks_the_instance_invalid(client: TestClient, instance_id: int) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))
+    element = CountingElement(clock, refuse=True)
+    tokens = keeper(client, element, clock)
+    with pytest.raises(Unauthorized) as caught:
+        run(client, tokens.current(instance_id))
+    assert caught.value.message == REAUTHENTICATE
+    assert caught.value.provider_message == "AADSTS50173: revoked"
+    with pytest.raises(Unauthorized):
+        run(client, tokens.current(instance_id))
+    assert len(element.refreshes) == 1
