@@ -245,20 +245,16 @@ class GraphExchange(_Exchange):
     async def run(self) -> None:
         self._assign_ids()
         self._rewrite_me_alias()
-        key: ThrottleKey | None = None
         try:
-            key = await self._admit()
+            await self._admit()
         finally:
-            if key is not None:
-                self.emulator.throttle.release(key)
             self.record()
 
-    async def _admit(self) -> ThrottleKey | None:
-        """Returns the throttle key it acquired (to release), if any."""
+    async def _admit(self) -> None:
         problem = self._authenticate()
         if problem is not None:
             await self.respond(self._unauthorized(problem))
-            return None
+            return
         key = self._throttle_key()
         if key is not None:
             rejection = self.emulator.throttle.acquire(key)
@@ -266,11 +262,14 @@ class GraphExchange(_Exchange):
                 headers = {"Retry-After": str(rejection.retry_after_seconds)}
                 error = GraphError(429, "ApplicationThrottled", rejection.message, headers=headers)
                 await self.respond(graph_error_response(Request(self.scope), error))
-                return None
-        fault = self.emulator.faults.take(self.scope["method"], self.scope["path"])
-        if fault is None or not await self.apply_fault(fault):
-            await self.app(self.scope, self.receive, self.send)
-        return key
+                return
+        try:
+            fault = self.emulator.faults.take(self.scope["method"], self.scope["path"])
+            if fault is None or not await self.apply_fault(fault):
+                await self.app(self.scope, self.receive, self.send)
+        finally:  # also when the handler fails or the client goes away
+            if key is not None:
+                self.emulator.throttle.release(key)
 
     def _assign_ids(self) -> None:
         request_id = str(uuid.uuid4())

@@ -41,6 +41,10 @@ async def _app_id(request: Request) -> Response:
     return JSONResponse({"appId": principal_of(request).app_id})
 
 
+async def _boom(request: Request) -> Response:
+    raise RuntimeError("handler failed")
+
+
 class Gate:
     """Holds `/slow` requests until released (concurrency tests)."""
 
@@ -68,6 +72,7 @@ def probe_app(emulator: Emulator, gate: Gate | None = None) -> Starlette:
         Route("/users/{user}/probe", _read, methods=["GET"]),
         Route("/me/slow", gate.slow, methods=["GET"]),
         Route("/subscriptions", _app_id, methods=["GET"]),
+        Route("/me/boom", _boom, methods=["GET"]),
     ]
     app = Starlette(
         routes=[Mount("/v1.0", routes=graph)],

@@ -114,6 +114,15 @@ async def test_over_the_concurrency_limit_is_429_mailbox_concurrency(emulator: E
         )
 
 
+def test_a_failing_handler_gives_its_slot_back(emulator: Emulator) -> None:
+    emulator.settings.update_from_json({"throttle": {"concurrentPerMailbox": 1}})
+    client = TestClient(probe_app(emulator), raise_server_exceptions=False)
+    headers = bearer(emulator)
+    assert client.get("/v1.0/me/boom", headers=headers).status_code == 500
+    assert client.get("/v1.0/me/probe", headers=headers).status_code == 200
+    assert emulator.request_log.since(0)[0].status == 500
+
+
 def _id(emulator: Emulator) -> str:
     user = emulator.directory.user_by_id_or_upn(UPN)
     assert user is not None
