@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -74,8 +75,8 @@ async def instance_discovery_endpoint(request: Request) -> Response:
     known_tenant(request)
     emulator = emulator_of(request)
     host = emulator.origin.split("://", 1)[-1]
-    authorization_endpoint = request.query_params.get("authorization_endpoint", "")
-    tenant = _tenant_of(authorization_endpoint, host) or "common"
+    endpoint = urlsplit(request.query_params.get("authorization_endpoint", ""))
+    tenant = endpoint.path.strip("/").split("/", 1)[0] or "common"
     return JSONResponse(
         {
             "tenant_discovery_endpoint": (
@@ -85,9 +86,3 @@ async def instance_discovery_endpoint(request: Request) -> Response:
             "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
         }
     )
-
-
-def _tenant_of(authorization_endpoint: str, host: str) -> str | None:
-    _, _, rest = authorization_endpoint.partition(host + "/")
-    tenant = rest.split("/", 1)[0]
-    return tenant or None

@@ -183,3 +183,23 @@ def test_msal_authorization_request_url_and_code_redemption(
 
     assert "access_token" in result, result
     assert "refresh_token" in result
+
+
+def test_msal_instance_discovery_can_point_at_the_emulator(
+    running_tls_emulator: Any, tls_session: requests.Session
+) -> None:
+    emulator = running_tls_emulator.emulator
+    emulator.register_app(client_id=CLIENT_ID, client_secret=SECRET, redirect_uris=[REDIRECT_URI])
+    app = msal.ConfidentialClientApplication(
+        client_id=CLIENT_ID,
+        client_credential=SECRET,
+        authority=f"{running_tls_emulator.base_url}/{emulator.directory.tenant_id}",
+        instance_discovery=f"{running_tls_emulator.base_url}/common/discovery/instance",
+        http_client=tls_session,
+    )
+
+    result = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+
+    assert "access_token" in result, result
+    paths = [entry.path for entry in emulator.request_log.since(0)]
+    assert paths[0] == "/common/discovery/instance"
