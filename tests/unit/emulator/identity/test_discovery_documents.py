@@ -80,3 +80,12 @@ def test_instance_discovery_points_at_the_tenant_document(
     assert answer["tenant_discovery_endpoint"] == (
         f"{emulator.origin}/{TENANT}/v2.0/.well-known/openid-configuration"
     )
+
+
+def test_error_uri_of_an_error_answer_resolves(client: TestClient, emulator: Emulator) -> None:
+    answer = client.post(f"/{TENANT}/oauth2/v2.0/token", data={})
+    error_uri = answer.json()["error_uri"]
+    assert error_uri.startswith(emulator.origin)
+    page = client.get(error_uri.removeprefix(emulator.origin))
+    assert page.status_code == 200
+    assert "AADSTS900144" in page.text
