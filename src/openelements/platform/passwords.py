@@ -7,6 +7,7 @@ cost is RFC 9106's second recommended profile (argon2-cffi's default); tests may
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -36,8 +37,6 @@ class PasswordHashing:
             parallelism=cost.parallelism,
             type=Type.ID,
         )
-        # Verified against when the user does not exist, so both paths cost the same.
-        self._decoy = self._hasher.hash("openelements-decoy-password")
 
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(self._hasher.hash, password)
@@ -45,6 +44,11 @@ class PasswordHashing:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """True when ``password`` matches; a missing hash still costs one verification."""
         return await anyio.to_thread.run_sync(self._verify, password_hash, password)
+
+    @functools.cached_property
+    def _decoy(self) -> str:
+        """Verified against when the user does not exist, so both paths cost the same."""
+        return self._hasher.hash("openelements-decoy-password")
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:

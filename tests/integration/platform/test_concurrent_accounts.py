@@ -1,0 +1,98 @@
+"""Concurrent writes through a real uvicorn server: SQLite must queue writers, never fail them.
+
+50 account creations are sent at once over real sockets; the gateway handles them on its
+event loop with a pool of database connections, so they contend for SQLite's write lock.
+"""
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx2
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from platform_harness import API, CHEAP_HASHING, Tenant
+
+from openelements.container import Container
+from openelements.platform.auth import runtime_of
+from openelements.platform.schemas import UserCreate
+from openelements.platform.service import OrganizationService
+from openelements.settings import Settings
+
+CONCURRENT_CREATIONS = 50
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", ws="none"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}{API}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+async def _seed(settings: Settings) -> Tenant:
+    container = Container.build(settings, start_worker=False)
+    try:
+        runtime = runtime_of(container, passwords=CHEAP_HASHING)
+        admin = UserCreate(first_name="A", last_name="B", email="admin@acme.example", password="pw")
+        async with container.database.transaction() as session:
+            created = await OrganizationService(session, runtime).create(name="Acme", admin=admin)
+    finally:
+        await container.aclose()
+    return Tenant(
+        organization_id=created.organization.id,
+        organization_secret=created.organization.secret,
+        admin_id=created.user.id,
+        admin_email=created.user.email,
+        admin_secret=created.user.secret,
+    )
+
+
+async def _create_all(
+    base_url: str, tenant: Tenant, external_ids: list[str]
+) -> list[httpx2.Response]:
+    limits = httpx2.Limits(max_connections=len(external_ids))
+    async with httpx2.AsyncClient(base_url=base_url, limits=limits, timeout=60) as http:
+        return await asyncio.gather(
+            *(
+                http.post("/accounts", headers=tenant.headers(), json={"externalId": external_id})
+                for external_id in external_ids
+            )
+        )
+
+
+@pytest.mark.slow
+def test_concurrent_account_creations_all_succeed_and_duplicates_conflict(
+    app: FastAPI, settings: Settings
+) -> None:
+    tenant = asyncio.run(_seed(settings))
+    wanted = [f"c-{i}" for i in range(CONCURRENT_CREATIONS)]
+    with serve(app) as base_url:
+        responses = asyncio.run(_create_all(base_url, tenant, wanted))
+        duplicates = asyncio.run(_create_all(base_url, tenant, ["same"] * 10))
+        listed = httpx2.get(f"{base_url}/accounts", headers=tenant.headers(), timeout=30)
+    assert sorted(r.status_code for r in duplicates) == [200] + [409] * 9
+    failures = [(r.status_code, r.text) for r in responses if r.status_code != 200]
+    assert failures == []
+    assert all("database is locked" not in r.text for r in responses)
+    external_ids = {a["externalId"] for a in listed.json() if not a["defaultAccount"]}
+    assert external_ids == {*wanted, "same"}
+    assert len({r.json()["id"] for r in responses}) == CONCURRENT_CREATIONS
