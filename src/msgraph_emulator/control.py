@@ -67,6 +67,7 @@ async def create_app(request: Request) -> Response:
     app = _emulator(request).register_app(
         client_id=client_id, client_secret=secret, redirect_uris=list(uris)
     )
+    _emulator(request).directory_changed()
     body = {"clientId": app.client_id, "redirectUris": app.redirect_uris}
     return JSONResponse(body, 201)
 
@@ -87,6 +88,7 @@ async def create_user(request: Request) -> Response:
     except DuplicateUserError as exc:
         raise ControlError(409, str(exc)) from exc
     user.refuse_consent = bool(document.get("refuseConsent", False))
+    emulator.directory_changed()
     body = {
         "id": user.id,
         "userPrincipalName": user.user_principal_name,
@@ -114,6 +116,7 @@ async def issue_user_token(request: Request) -> Response:
         if scopes is not None
         else emulator.issue_user_token(user)
     )
+    emulator.directory_changed()
     body = {"access_token": token.value, "token_type": "Bearer", "expires_in": token.expires_in}
     return JSONResponse(body)
 
@@ -163,6 +166,7 @@ async def expire_tokens(request: Request) -> Response:
     emulator = _emulator(request)
     user_id = await _user_id_from(request)
     ended = emulator.directory.grants.expire_access(now=emulator.clock.now(), user_id=user_id)
+    emulator.directory_changed()
     return JSONResponse({"expired": ended})
 
 
@@ -170,6 +174,7 @@ async def revoke_tokens(request: Request) -> Response:
     emulator = _emulator(request)
     user_id = await _user_id_from(request)
     revoked = emulator.directory.grants.revoke_refresh(user_id=user_id)
+    emulator.directory_changed()
     return JSONResponse({"revoked": revoked})
 
 

@@ -49,6 +49,8 @@ class Emulator:
         self.change_listeners: list[Callable[[ChangeEvent], None]] = []
         # Parts with state of their own (subscriptions, delta) clear it here on reset.
         self.reset_listeners: list[Callable[[], None]] = []
+        # Told after users, apps or grants change (the state file saves then).
+        self.directory_listeners: list[Callable[[], None]] = []
         self.sign_ins = SignInStore()
         self.origin = origin
 
@@ -100,6 +102,10 @@ class Emulator:
             user=user,
             scopes=scopes,
         )
+
+    def directory_changed(self) -> None:
+        for listener in list(self.directory_listeners):
+            listener()
 
     def reset(self) -> None:
         """Empty the store: users, mailboxes, apps, grants, faults, throttling, the log.

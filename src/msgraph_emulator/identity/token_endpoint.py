@@ -96,6 +96,7 @@ async def token_endpoint(request: Request) -> Response:
     body, user = grant(TokenRequest(emulator=emulator, tenant=tenant, app=app, form=form))
     if user is not None:
         request.state.log_user = user.user_principal_name
+    emulator.directory_changed()
     return JSONResponse(body, headers=NO_STORE)
 
 

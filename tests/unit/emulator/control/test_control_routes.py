@@ -203,3 +203,17 @@ def test_reset_empties_the_store(client: TestClient, emulator: Emulator) -> None
     assert emulator.mailboxes == {}
     assert emulator.faults.active() == []
     assert client.post(f"/_emulator/users/{UPN}/token").status_code == 404
+
+
+def test_directory_listeners_hear_of_users_apps_and_tokens(
+    client: TestClient, emulator: Emulator
+) -> None:
+    heard: list[str] = []
+    emulator.directory_listeners.append(lambda: heard.append("changed"))
+    client.post("/_emulator/apps", json={"clientId": "c-1", "clientSecret": "s"})
+    _user(client)
+    _token(client)
+    client.post("/_emulator/tokens/expire")
+    client.post("/_emulator/tokens/revoke")
+    client.get("/_emulator/settings")
+    assert len(heard) == 5
