@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from openelements import __version__
 from openelements.container import Container, ContainerDep
 from openelements.elements import endpoints as elements_endpoints
+from openelements.hubs import endpoints as hubs_endpoints
 from openelements.instances import endpoints as instances_endpoints
 from openelements.kit.clock import Clock
 from openelements.kit.error_responses import ElementsJSONResponse, install_error_handlers
@@ -90,6 +91,7 @@ def _api_router() -> APIRouter:
     api.include_router(elements_endpoints.router)
     api.include_router(instances_endpoints.router)
     api.include_router(platform_endpoints.router)
+    api.include_router(hubs_endpoints.router)  # last: its root aliases must not shadow others
     return api
 
 

@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from openelements.container import Container
+from openelements.demo import demo
 from openelements.jobs.commands import jobs_cli
 from openelements.kit.logging import configure_logging
 from openelements.migrations.commands import db_app
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.command("worker")(worker)
 app.add_typer(jobs_app, name="jobs")
+app.command("demo")(demo)
 
 
 @app.command(

@@ -20,6 +20,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
 from openelements.kit.errors import ElementsError
@@ -31,6 +32,8 @@ __all__ = [
     "ConfigurationDefinition",
     "Element",
     "GrantRefused",
+    "HubObject",
+    "HubResource",
     "NewTokenRejected",
     "OAuthApp",
     "OAuthFailure",
@@ -39,6 +42,7 @@ __all__ = [
     "ProviderResponse",
     "ProviderUnavailable",
     "ReauthenticationRequired",
+    "ResourceKind",
     "TokenGrant",
 ]
 
@@ -193,6 +197,62 @@ class ProviderResponse:
         return json.loads(self.body) if self.body else None
 
 
+class ResourceKind(Enum):
+    """How the hub treats a resource's answer (used by the hubs domain)."""
+
+    COLLECTION = "collection"
+    """GET lists (CEQL, paging, a bare array); POST creates (200 with the object)."""
+    ITEM = "item"
+    """One object: GET, PATCH (200 with the object), DELETE (200, empty body)."""
+    ACTION = "action"
+    """POST with a body; an empty provider answer becomes 200 with an empty body."""
+    PING = "ping"
+    """A heartbeat that calls the provider cheaply (D39)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubResource:
+    """One hub route of an element, declared in the element's resource table.
+
+    `path` is the hub template below `/hubs/{hub}/` with `{name}` placeholders, one per segment
+    (`calendars/{calendarId}/events`); `vendor_paths` maps each method to the provider's path
+    template, using the same placeholders.
+    """
+
+    path: str
+    kind: ResourceKind
+    vendor_paths: Mapping[str, str]
+    object_name: str | None = None
+    """The element object it serves (`events`): objects listing and transformations (D74)."""
+    window: bool = False
+    """List needs `startDateTime`/`endDateTime` (calendar views, D38)."""
+    read_only_fields: frozenset[str] = frozenset()
+    """Top-level body keys the provider owns; dropped from request bodies, never refused."""
+    vendor_query: Mapping[str, str] = field(default_factory=dict)
+    """Fixed provider query options (ping's `$select`)."""
+    list_answer: bool = False
+    """An ACTION whose provider answer wraps a list in `value` (getSchedule)."""
+
+    @property
+    def methods(self) -> frozenset[str]:
+        return frozenset(self.vendor_paths)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.path.split("/"))
+
+
+@dataclass(frozen=True, slots=True)
+class HubObject:
+    """An object of `GET /hubs/{hub}/objects` and its metadata fields (spec §8.6, D39)."""
+
+    name: str
+    vendor_name: str
+    type: str
+    """`vendor`, `ceCanonical` or `vdr`."""
+    fields: tuple[Mapping[str, Any], ...] = ()
+
+
 class Element(Protocol):
     """One provider. Implementations are built once per process with their transport."""
 
@@ -239,4 +299,26 @@ class Element(Protocol):
     ) -> ProviderResponse:
         """One API call; 2xx answers return, 401 raises `AccessTokenRejected`, the rest
         `ProviderFailure` (D79)."""
+        ...
+
+    def hub_resources(self) -> Sequence[HubResource]:
+        """The element's hub resource table (spec §8.3)."""
+        ...
+
+    def hub_objects(self) -> Sequence[HubObject]:
+        """The objects `GET /hubs/{hub}/objects` names, with their metadata fields (D39)."""
+        ...
+
+    def list_query_options(
+        self,
+        resource: HubResource,
+        *,
+        where: str | None,
+        order_by: str | None,
+        fields: str | None,
+        start_date_time: str | None = None,
+        end_date_time: str | None = None,
+    ) -> dict[str, str]:
+        """Provider query options for a list's CEQL `where`, `orderBy`, `fields` and window;
+        refusals are `BadRequest`s naming the term (spec §9.5)."""
         ...

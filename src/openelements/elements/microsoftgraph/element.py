@@ -9,6 +9,8 @@ from openelements.elements.base import (
     AccessTokenRejected,
     AccountIdentity,
     ConfigurationDefinition,
+    HubObject,
+    HubResource,
     NewTokenRejected,
     OAuthApp,
     ProviderFailure,
@@ -18,7 +20,13 @@ from openelements.elements.base import (
     TokenGrant,
 )
 from openelements.elements.microsoftgraph import definition
+from openelements.elements.microsoftgraph.ceql_odata import graph_query_options_from_text
 from openelements.elements.microsoftgraph.graph_client import GraphClient
+from openelements.elements.microsoftgraph.hub_resources import (
+    HUB_OBJECTS,
+    HUB_RESOURCES,
+    LIST_COLLECTIONS,
+)
 from openelements.elements.microsoftgraph.oauth import MicrosoftIdentityClient
 from openelements.kit.clock import Clock
 from openelements.kit.http import KeyedLimiter, Transport
@@ -121,3 +129,29 @@ class MicrosoftGraphElement:
         self, request: ProviderRequest, *, access_token: str, mailbox: str
     ) -> ProviderResponse:
         return await self._graph.call(request, access_token=access_token, mailbox=mailbox)
+
+    def hub_resources(self) -> Sequence[HubResource]:
+        return HUB_RESOURCES
+
+    def hub_objects(self) -> Sequence[HubObject]:
+        return HUB_OBJECTS
+
+    def list_query_options(
+        self,
+        resource: HubResource,
+        *,
+        where: str | None,
+        order_by: str | None,
+        fields: str | None,
+        start_date_time: str | None = None,
+        end_date_time: str | None = None,
+    ) -> dict[str, str]:
+        """CEQL → `$filter`/`$orderby`/`$select` plus the calendar window (D42-D44, D38)."""
+        return graph_query_options_from_text(
+            LIST_COLLECTIONS[resource.path],
+            where=where,
+            order_by=order_by,
+            fields=fields,
+            start_date_time=start_date_time,
+            end_date_time=end_date_time,
+        )

@@ -1,0 +1,162 @@
+"""Hub routes (spec §8.1, D31): `/hubs/{hub}/{resource...}` and the root aliases `/{resource...}`.
+
+Included after every other router so platform routes win. The root alias only matches a path
+whose first segment names an element resource and is not reserved (`RootAliasRoute`), so a
+platform path with a wrong method still gets the platform's own 404/405.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+from starlette.types import Scope
+
+from openelements.container import Container, ContainerDep
+from openelements.elements.base import Element
+from openelements.hubs.access import AccessCache, HubInstance, resolve_hub_instance
+from openelements.hubs.cursor import CursorSealer
+from openelements.hubs.objects import object_metadata, objects_listing
+from openelements.hubs.routing import RESERVED_SEGMENTS, hub_segments, is_known_path
+from openelements.hubs.service import HubAnswer, HubCall, encode_json
+from openelements.kit.error_responses import JSON_MEDIA_TYPE
+from openelements.kit.errors import BadRequest, NotFound
+from openelements.platform.auth import PlatformRuntimeDep, get_credentials
+from openelements.settings import API_BASE_PATH
+
+__all__ = ["HubRuntime", "hub_runtime", "router"]
+
+METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+ASYNC_REQUEST_HEADER = "elements-async-request"
+
+
+class RootAliasRoute(APIRoute):
+    """The root alias `/{resource...}` (D31): it matches only when the first segment is a
+    resource of some element and not a reserved platform segment, so routes added anywhere
+    else (before or after this router) are never shadowed."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.NONE:
+            return match, child
+        first = str(child.get("path_params", {}).get("resource_path", "")).split("/", 1)[0]
+        if first in RESERVED_SEGMENTS or first not in _first_segments(scope):
+            return Match.NONE, {}
+        return match, child
+
+
+def _first_segments(scope: Scope) -> frozenset[str]:
+    container = getattr(scope["app"].state, "container", None)
+    if not isinstance(container, Container):
+        return frozenset()
+    firsts = {r.segments[0] for e in container.outbound.elements for r in e.hub_resources()}
+    return frozenset({*firsts, "objects"})
+
+
+class HubRuntime:
+    """Per-process hub state: the access cache and the cursor sealer."""
+
+    def __init__(self, container: ContainerDep) -> None:
+        self.access = AccessCache()
+        self.cursors = CursorSealer(container.key_ring)
+
+
+def hub_runtime(request: Request, container: ContainerDep) -> HubRuntime:
+    runtime = getattr(request.app.state, "hub_runtime", None)
+    if not isinstance(runtime, HubRuntime):
+        runtime = HubRuntime(container)
+        request.app.state.hub_runtime = runtime
+    return runtime
+
+
+HubRuntimeDep = Annotated[HubRuntime, Depends(hub_runtime)]
+router = APIRouter(tags=["hubs"])
+
+
+async def hub_call(
+    request: Request, container: ContainerDep, hubs: HubRuntimeDep, platform: PlatformRuntimeDep
+) -> Response:
+    segments = hub_segments(_raw_path(request), base_path=API_BASE_PATH)
+    _require_known(container, request.method, segments)
+    if (request.headers.get(ASYNC_REQUEST_HEADER) or "").strip().lower() == "true":
+        raise BadRequest("Asynchronous requests are not supported")  # D40
+    credentials = get_credentials(request)
+    key = AccessCache.key_of(request.headers["authorization"])
+    instance = hubs.access.get(key)
+    if instance is None:
+        instance = await resolve_hub_instance(container, runtime=platform, credentials=credentials)
+        hubs.access.put(key, instance)
+    element = container.outbound.elements.get(instance.element_key)
+    if segments[0] == "objects":
+        answer = _objects(request, element, segments, instance)
+    else:
+        answer = await _provider_call(request, container, hubs, element, instance, segments)
+    return Response(answer.body, media_type=JSON_MEDIA_TYPE, headers=answer.headers)
+
+
+async def _provider_call(
+    request: Request,
+    container: ContainerDep,
+    hubs: HubRuntime,
+    element: Element,
+    instance: HubInstance,
+    segments: list[str],
+) -> HubAnswer:
+    calls = container.instances.calls
+    call = HubCall(
+        element=element,
+        instance=instance,
+        fetch=lambda provider_request: calls.call(instance.instance_id, provider_request),
+        cursors=hubs.cursors,
+        clock=container.clock,
+    )
+    return await call.run(
+        method=request.method,
+        segments=segments,
+        query=request.query_params,
+        body=await request.body(),
+        if_match=request.headers.get("if-match"),
+    )
+
+
+def _objects(
+    request: Request, element: Element, segments: list[str], instance: HubInstance
+) -> HubAnswer:
+    document: object
+    if len(segments) == 1:
+        document = objects_listing(element, version=request.headers.get("elements-version"))
+    else:
+        document = object_metadata(element, segments)
+    headers = {"Elements-Element-Instance-Id": str(instance.instance_id)}
+    return HubAnswer(body=encode_json(document), headers=headers)
+
+
+def _require_known(container: ContainerDep, method: str, segments: list[str]) -> None:
+    """An unknown path answers 404 before any credential is looked at (D04)."""
+    if segments[0] == "objects" and 1 <= len(segments) <= 3:
+        return
+    if not any(is_known_path(e.hub_resources(), segments) for e in container.outbound.elements):
+        path = "/".join(segments)[:200]
+        raise NotFound(f"Not implemented by openelements: {method} /hubs/general/{path}")
+
+
+def _raw_path(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.decode("latin-1").split("?", 1)[0]
+    return quote(request.scope["path"])
+
+
+router.add_api_route(
+    "/hubs/{hub}/{resource_path:path}", hub_call, methods=METHODS, include_in_schema=False
+)
+router.add_api_route(
+    "/{resource_path:path}",
+    hub_call,
+    methods=METHODS,
+    include_in_schema=False,
+    route_class_override=RootAliasRoute,
+)
