@@ -98,8 +98,10 @@ def _seconds(value: object) -> float:
 
 
 async def expire_delta_tokens(request: Request) -> Response:
-    generation = delta.generation_of(_emulator(request))
+    emulator = _emulator(request)
+    generation = delta.generation_of(emulator)
     generation.value += 1
+    service_for(emulator).state_changed()
     return JSONResponse({"generation": generation.value})
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,9 @@ class NotificationService:
             timeout_seconds=lambda: emulator.settings.notification_timeout_seconds,
         )
         self._lifecycle: dict[str, LifecycleState] = {}
+        # Called when state worth persisting changes: subscriptions added, renewed or removed,
+        # delta tokens expired (the state file listens).
+        self.persist_hooks: list[Callable[[], None]] = []
         self._sender: AiohttpSender | None = None
         self._task: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
@@ -142,20 +146,31 @@ class NotificationService:
         self.store.add(subscription)
         revoked = self._revoked_grants(subscription)
         self._lifecycle[subscription.id] = LifecycleState(revoked_at_creation=revoked)
+        self.state_changed()
 
     def remove(self, subscription_id: str) -> Subscription | None:
         self._lifecycle.pop(subscription_id, None)
-        return self.store.remove(subscription_id)
+        removed = self.store.remove(subscription_id)
+        self.state_changed()
+        return removed
 
     def renewed(self, subscription: Subscription) -> None:
         """PATCH or reauthorize: notifications flow again and the reminder clock restarts."""
         state = self._state(subscription)
         state.paused = False
         state.last_reauthorization = None
+        self.state_changed()
 
     def sweep(self) -> None:
-        for gone in self.store.sweep(self.emulator.clock.now()):
+        expired = self.store.sweep(self.emulator.clock.now())
+        for gone in expired:
             self._lifecycle.pop(gone.id, None)
+        if expired:
+            self.state_changed()
+
+    def state_changed(self) -> None:
+        for hook in list(self.persist_hooks):
+            hook()
 
     def _state(self, subscription: Subscription) -> LifecycleState:
         return self._lifecycle.setdefault(subscription.id, LifecycleState())
