@@ -132,37 +132,35 @@ def _owned(job_id: JobId, owner: str) -> Any:
 
 
 async def mark_succeeded(
-    session: AsyncSession, job_id: JobId, *, owner: str, now: datetime
-) -> bool:
-    return await _finish(session, job_id, owner=owner, status=JobStatus.SUCCEEDED, now=now)
+    session: AsyncSession, job_ids: Sequence[JobId], *, owner: str, now: datetime
+) -> int:
+    statement = (
+        update(JobRow)
+        .where(JobRow.id.in_(job_ids), JobRow.lease_owner == owner, JobRow.status == DOING)
+        .values(
+            status=JobStatus.SUCCEEDED.value,
+            finished_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(await session.execute(statement))
 
 
 async def mark_failed(
     session: AsyncSession, job_id: JobId, *, owner: str, now: datetime, error: str
 ) -> bool:
-    return await _finish(
-        session, job_id, owner=owner, status=JobStatus.FAILED, now=now, error=error
-    )
-
-
-async def _finish(
-    session: AsyncSession,
-    job_id: JobId,
-    *,
-    owner: str,
-    status: JobStatus,
-    now: datetime,
-    error: str | None = None,
-) -> bool:
     statement = (
         update(JobRow)
         .where(_owned(job_id, owner))
         .values(
-            status=status.value,
+            status=JobStatus.FAILED.value,
             finished_at=now,
             lease_owner=None,
             lease_expires_at=None,
-            last_error=error[:ERROR_LIMIT] if error else None,
+            last_error=error[:ERROR_LIMIT],
         )
         .execution_options(synchronize_session=False)
     )
@@ -187,23 +185,23 @@ async def schedule_retry(
     return _rowcount(await session.execute(statement)) > 0
 
 
-async def extend_leases(session: AsyncSession, *, owner: str, expires_at: datetime) -> int:
+async def extend_leases(
+    session: AsyncSession, job_ids: Sequence[JobId], *, owner: str, expires_at: datetime
+) -> int:
     statement = (
         update(JobRow)
-        .where(JobRow.lease_owner == owner, JobRow.status == DOING)
+        .where(JobRow.id.in_(job_ids), JobRow.lease_owner == owner, JobRow.status == DOING)
         .values(lease_expires_at=expires_at)
         .execution_options(synchronize_session=False)
     )
     return _rowcount(await session.execute(statement))
 
 
-async def release(
-    session: AsyncSession, job_ids: Sequence[JobId], *, owner: str, now: datetime
-) -> int:
-    """Hand jobs back to the queue, due at once (a worker shutting down)."""
+async def release(session: AsyncSession, *, owner: str, now: datetime) -> int:
+    """Hand every job this owner still holds back to the queue, due at once (shutdown)."""
     statement = (
         update(JobRow)
-        .where(JobRow.id.in_(job_ids), JobRow.lease_owner == owner, JobRow.status == DOING)
+        .where(JobRow.lease_owner == owner, JobRow.status == DOING)
         .values(status=TODO, run_at=now, lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
