@@ -46,7 +46,7 @@ async def _identity_error(request: Request, exc: Exception) -> Response:
         exc,
         now=emulator.clock.now(),
         correlation_id=request.headers.get("client-request-id"),
-        origin=emulator.origin,
+        origin=emulator.origin_for(request.url.scheme),
     )
 
 

@@ -235,7 +235,7 @@ class IdentityExchange(_Exchange):
             error,
             now=self.emulator.clock.now(),
             correlation_id=Headers(scope=self.scope).get("client-request-id"),
-            origin=self.emulator.origin,
+            origin=self.emulator.origin_for(self.scope.get("scheme", "http")),
         )
         response.headers.update(headers)
         return response
@@ -301,7 +301,7 @@ class GraphExchange(_Exchange):
 
     def _unauthorized(self, problem: TokenProblem) -> Response:
         challenge = (
-            f'Bearer realm="", authorization_uri="{self.emulator.origin}/common/oauth2/authorize", '
+            f'Bearer realm="", authorization_uri="{self._origin()}/common/oauth2/authorize", '
             f'client_id="{GRAPH_APP_ID}"'
         )
         error = GraphError(
@@ -311,6 +311,9 @@ class GraphExchange(_Exchange):
             headers={"WWW-Authenticate": challenge},
         )
         return graph_error_response(Request(self.scope), error)
+
+    def _origin(self) -> str:
+        return self.emulator.origin_for(self.scope.get("scheme", "http"))
 
     def _throttle_key(self) -> ThrottleKey | None:
         """(app id, mailbox user id) for mailbox paths; None for everything else."""

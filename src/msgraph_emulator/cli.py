@@ -3,11 +3,16 @@
 Defaults 127.0.0.1:8765; Graph at `/v1.0`, identity at `/{tenant}/oauth2/v2.0/...`, control
 at `/_emulator`. Prints one line saying where it listens. Settings flags are the same knobs as
 `PUT /_emulator/settings`.
+
+TLS: `--ssl-certfile/--ssl-keyfile` alone serve HTTPS on `--port`; with `--https-port` the same
+emulator listens twice, HTTP on `--port` and HTTPS on `--https-port` (G40: the gateway and
+the SDK on HTTP, msal on HTTPS). `--state FILE` is handled by `state_file.attach`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import socket
 import sys
@@ -34,6 +39,7 @@ class ServeOptions:
     state_file: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    https_port: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)  # camelCase, as the control API
 
 
@@ -43,9 +49,10 @@ def build_settings(options: ServeOptions) -> EmulatorSettings:
     return settings
 
 
-def listen_line(origin: str) -> str:
+def listen_line(origin: str, tls_origin: str | None = None) -> str:
+    both = f"{origin} and {tls_origin}" if tls_origin else origin
     return (
-        f"msgraph emulator listening on {origin} "
+        f"msgraph emulator listening on {both} "
         f"(Graph {origin}/v1.0, identity {origin}/{{tenant}}/oauth2/v2.0, "
         f"control {origin}/_emulator)"
     )
@@ -68,25 +75,62 @@ def _attach_state_file(emulator: Emulator, path: Path) -> None:
     module.attach(emulator, path)
 
 
-def run(options: ServeOptions) -> None:
-    """Serve until interrupted."""
-    emulator = Emulator(settings=build_settings(options))
-    sock = _bind(options.host, options.port)
-    port = sock.getsockname()[1]
-    scheme = "https" if options.ssl_certfile else "http"
-    host = f"[{options.host}]" if ":" in options.host else options.host
-    emulator.origin = f"{scheme}://{host}:{port}"
-    if options.state_file is not None:
-        _attach_state_file(emulator, options.state_file)
+@dataclass(frozen=True)
+class Listener:
+    sock: socket.socket
+    tls: bool
+
+    def origin(self, host: str) -> str:
+        shown = f"[{host}]" if ":" in host else host
+        return f"{'https' if self.tls else 'http'}://{shown}:{self.sock.getsockname()[1]}"
+
+
+def _listeners(options: ServeOptions) -> list[Listener]:
+    has_tls_files = options.ssl_certfile is not None and options.ssl_keyfile is not None
+    if options.https_port is not None:
+        if not has_tls_files:
+            raise SystemExit(
+                "msgraph emulator: --https-port needs --ssl-certfile and --ssl-keyfile"
+            )
+        return [
+            Listener(_bind(options.host, options.port), tls=False),
+            Listener(_bind(options.host, options.https_port), tls=True),
+        ]
+    return [Listener(_bind(options.host, options.port), tls=has_tls_files)]
+
+
+def _server(emulator: Emulator, options: ServeOptions, *, tls: bool) -> uvicorn.Server:
     config = uvicorn.Config(
         create_app(emulator=emulator),
         log_level="warning",
         ws="none",
-        ssl_certfile=str(options.ssl_certfile) if options.ssl_certfile else None,
-        ssl_keyfile=str(options.ssl_keyfile) if options.ssl_keyfile else None,
+        ssl_certfile=str(options.ssl_certfile) if tls else None,
+        ssl_keyfile=str(options.ssl_keyfile) if tls else None,
     )
-    print(listen_line(emulator.origin), flush=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    return uvicorn.Server(config)
+
+
+async def _serve(servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
+    """Every listener until one stops (a signal), then the others too."""
+    tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server, _ in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks)
+
+
+def run(options: ServeOptions) -> None:
+    """Serve until interrupted."""
+    emulator = Emulator(settings=build_settings(options))
+    listeners = _listeners(options)
+    emulator.origin = listeners[0].origin(options.host)
+    if len(listeners) > 1:
+        emulator.tls_origin = listeners[1].origin(options.host)
+    if options.state_file is not None:
+        _attach_state_file(emulator, options.state_file)
+    servers = [(_server(emulator, options, tls=item.tls), item.sock) for item in listeners]
+    print(listen_line(emulator.origin, emulator.tls_origin), flush=True)
+    asyncio.run(_serve(servers))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", type=Path, metavar="FILE")
     parser.add_argument("--ssl-certfile", type=Path)
     parser.add_argument("--ssl-keyfile", type=Path)
+    parser.add_argument("--https-port", type=int, help="also serve HTTPS on this port")
     parser.add_argument("--access-token-lifetime-seconds", type=int)
     parser.add_argument("--default-page-size", type=int)
     parser.add_argument("--throttle-concurrent-per-mailbox", type=int)
@@ -125,6 +170,7 @@ def options_from(args: argparse.Namespace) -> ServeOptions:
         state_file=args.state,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
+        https_port=args.https_port,
         settings={k: v for k, v in settings.items() if v not in (None, {})},
     )
 

@@ -38,6 +38,7 @@ class Emulator:
         directory: Directory | None = None,
         signing_key: SigningKey | None = None,
         origin: str = DEFAULT_ORIGIN,
+        tls_origin: str | None = None,
     ) -> None:
         self.settings = settings or EmulatorSettings()
         self.clock = clock or Clock()
@@ -53,6 +54,8 @@ class Emulator:
         self.directory_listeners: list[Callable[[], None]] = []
         self.sign_ins = SignInStore()
         self.origin = origin
+        # The HTTPS listener's origin when the emulator serves both (G40: msal needs https).
+        self.tls_origin = tls_origin
 
     def create_user(
         self,
@@ -102,6 +105,12 @@ class Emulator:
             user=user,
             scopes=scopes,
         )
+
+    def origin_for(self, scheme: str) -> str:
+        """The origin a client reached over `scheme` should see in absolute URLs."""
+        if scheme == "https" and self.tls_origin is not None:
+            return self.tls_origin
+        return self.origin
 
     def directory_changed(self) -> None:
         for listener in list(self.directory_listeners):

@@ -61,7 +61,8 @@ def id_token_issuer(origin: str, *, tenant_id: str) -> str:
 async def openid_configuration_endpoint(request: Request) -> Response:
     tenant = known_tenant(request)
     emulator = emulator_of(request)
-    document = openid_configuration(emulator.origin, tenant, tenant_id=emulator.directory.tenant_id)
+    origin = emulator.origin_for(request.url.scheme)
+    document = openid_configuration(origin, tenant, tenant_id=emulator.directory.tenant_id)
     return JSONResponse(document)
 
 
@@ -74,13 +75,14 @@ async def instance_discovery_endpoint(request: Request) -> Response:
     """What msal asks when `instance_discovery` points here instead of the public cloud."""
     known_tenant(request)
     emulator = emulator_of(request)
-    host = emulator.origin.split("://", 1)[-1]
+    origin = emulator.origin_for(request.url.scheme)
+    host = origin.split("://", 1)[-1]
     endpoint = urlsplit(request.query_params.get("authorization_endpoint", ""))
     tenant = endpoint.path.strip("/").split("/", 1)[0] or "common"
     return JSONResponse(
         {
             "tenant_discovery_endpoint": (
-                f"{emulator.origin}/{tenant}/v2.0/.well-known/openid-configuration"
+                f"{origin}/{tenant}/v2.0/.well-known/openid-configuration"
             ),
             "api-version": "1.1",
             "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],

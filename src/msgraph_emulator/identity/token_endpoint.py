@@ -67,6 +67,7 @@ class TokenRequest:
     tenant: str
     app: App
     form: dict[str, str]
+    origin: str  # as the client reached the emulator (http or https listener)
 
     def required(self, name: str) -> str:
         value = self.form.get(name)
@@ -93,7 +94,9 @@ async def token_endpoint(request: Request) -> Response:
     app = authenticate_client(
         emulator.directory, form, authorization=request.headers.get("authorization"), tenant=tenant
     )
-    body, user = grant(TokenRequest(emulator=emulator, tenant=tenant, app=app, form=form))
+    origin = emulator.origin_for(request.url.scheme)
+    call = TokenRequest(emulator=emulator, tenant=tenant, app=app, form=form, origin=origin)
+    body, user = grant(call)
     if user is not None:
         request.state.log_user = user.user_principal_name
     emulator.directory_changed()
@@ -318,7 +321,7 @@ def _id_token(call: TokenRequest, user: User, *, nonce: str | None) -> str:
         now=emulator.clock.now(),
         lifetime_seconds=emulator.settings.access_token_lifetime_seconds,
         client_id=call.app.client_id,
-        issuer=id_token_issuer(emulator.origin, tenant_id=emulator.directory.tenant_id),
+        issuer=id_token_issuer(call.origin, tenant_id=emulator.directory.tenant_id),
         user=user,
         nonce=nonce,
     )

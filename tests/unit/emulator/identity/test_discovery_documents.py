@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from starlette.testclient import TestClient
 from token_flows import TENANT, authorize, redeem
 
+from msgraph_emulator.app import create_app
 from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.identity.jwt import b64url_decode
 
@@ -89,3 +90,13 @@ def test_error_uri_of_an_error_answer_resolves(client: TestClient, emulator: Emu
     page = client.get(error_uri.removeprefix(emulator.origin))
     assert page.status_code == 200
     assert "AADSTS900144" in page.text
+
+
+def test_https_clients_see_the_tls_origin(emulator: Emulator) -> None:
+    emulator.tls_origin = "https://127.0.0.1:8766"
+    secure = TestClient(create_app(emulator=emulator), base_url="https://testserver")
+    document = secure.get(f"/{TENANT}/v2.0/.well-known/openid-configuration").json()
+    assert document["token_endpoint"] == f"https://127.0.0.1:8766/{TENANT}/oauth2/v2.0/token"
+    plain = TestClient(create_app(emulator=emulator))
+    document = plain.get(f"/{TENANT}/v2.0/.well-known/openid-configuration").json()
+    assert document["token_endpoint"].startswith(emulator.origin)
