@@ -79,45 +79,45 @@ async def get_account_user(
     return await service.find(caller, email_or_id, password=password, account=account)
 
 
-@router.patch("/accounts/{account_id}/users/{user_id}")
+@router.patch("/accounts/{account_id}/users/{email_or_id}")
 async def update_account_user(
     caller: UserAndOrganization,
     session: WriteSession,
     runtime: PlatformRuntimeDep,
     account_id: str,
-    user_id: str,
+    email_or_id: str,
     body: UserUpdate,
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, _account_id(account_id))
-    return await service.update(caller, _user_id(user_id), body, account=account)
+    return await service.update(caller, _user_id(email_or_id), body, account=account)
 
 
-@router.put("/accounts/{account_id}/users/{user_id}")
+@router.put("/accounts/{account_id}/users/{email_or_id}")
 async def replace_account_user(
     caller: UserAndOrganization,
     session: WriteSession,
     runtime: PlatformRuntimeDep,
     account_id: str,
-    user_id: str,
+    email_or_id: str,
     body: UserReplace,
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, _account_id(account_id))
-    return await service.replace(caller, _user_id(user_id), body, account=account)
+    return await service.replace(caller, _user_id(email_or_id), body, account=account)
 
 
-@router.delete("/accounts/{account_id}/users/{user_id}")
+@router.delete("/accounts/{account_id}/users/{email_or_id}")
 async def deactivate_account_user(
     caller: UserAndOrganization,
     session: WriteSession,
     runtime: PlatformRuntimeDep,
     account_id: str,
-    user_id: str,
+    email_or_id: str,
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, _account_id(account_id))
-    return await service.deactivate(caller, _user_id(user_id), account=account)
+    return await service.deactivate(caller, _user_id(email_or_id), account=account)
 
 
 # --- /organizations/users (the default account) --------------------------------------------
@@ -160,26 +160,29 @@ async def get_organization_user(
     return await service.find(caller, email_or_id, password=password, account=account)
 
 
-@router.patch("/organizations/users/{user_id}")
+@router.patch("/organizations/users/{email_or_id}")
 async def update_organization_user(
     caller: UserAndOrganization,
     session: WriteSession,
     runtime: PlatformRuntimeDep,
-    user_id: str,
+    email_or_id: str,
     body: UserUpdate,
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, None)
-    return await service.update(caller, _user_id(user_id), body, account=account)
+    return await service.update(caller, _user_id(email_or_id), body, account=account)
 
 
-@router.delete("/organizations/users/{user_id}")
+@router.delete("/organizations/users/{email_or_id}")
 async def deactivate_organization_user(
-    caller: UserAndOrganization, session: WriteSession, runtime: PlatformRuntimeDep, user_id: str
+    caller: UserAndOrganization,
+    session: WriteSession,
+    runtime: PlatformRuntimeDep,
+    email_or_id: str,
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, None)
-    return await service.deactivate(caller, _user_id(user_id), account=account)
+    return await service.deactivate(caller, _user_id(email_or_id), account=account)
 
 
 # --- /users (D13) --------------------------------------------------------------------------
@@ -208,22 +211,25 @@ async def get_user(
     return await UserService(session, runtime).find(caller, email_or_id, password=password)
 
 
-@router.patch("/users/{user_id}")
+@router.patch("/users/{email_or_id}")
 async def update_user(
     caller: UserAndOrganization,
     session: WriteSession,
     runtime: PlatformRuntimeDep,
-    user_id: str,
+    email_or_id: str,
     body: UserUpdate,
 ) -> UserOut:
-    return await UserService(session, runtime).update(caller, _user_id(user_id), body)
+    return await UserService(session, runtime).update(caller, _user_id(email_or_id), body)
 
 
-@router.delete("/users/{user_id}")
+@router.delete("/users/{email_or_id}")
 async def deactivate_user(
-    caller: UserAndOrganization, session: WriteSession, runtime: PlatformRuntimeDep, user_id: str
+    caller: UserAndOrganization,
+    session: WriteSession,
+    runtime: PlatformRuntimeDep,
+    email_or_id: str,
 ) -> UserOut:
-    return await UserService(session, runtime).deactivate(caller, _user_id(user_id))
+    return await UserService(session, runtime).deactivate(caller, _user_id(email_or_id))
 
 
 @router.get("/users/{user_id}/roles")
