@@ -16,8 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
-
-from conftest import (
+from e2e_processes import (
     APP_ID,
     APP_SECRET,
     CALLBACK,
@@ -26,6 +25,7 @@ from conftest import (
     RunningProcess,
     create_organization,
 )
+
 from openelements.container import Container
 from openelements.elements.base import ProviderRequest
 from openelements.instances.models import ElementInstance
