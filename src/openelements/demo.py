@@ -55,6 +55,7 @@ __all__ = [
     "provision_instance",
     "register_app_and_mailbox",
     "running_processes",
+    "sample_event",
     "seed_sample_events",
     "start_emulator",
     "start_gateway",
@@ -71,6 +72,7 @@ class DemoApp:
     callback_url: str = "http://127.0.0.1/demo/callback"
     mailbox: str = "dana@contoso.example"
     display_name: str = "Dana Swope"
+    scope: str = "Calendars.Read Calendars.ReadWrite Contacts.ReadWrite offline_access"
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,9 @@ def start_gateway(
 
 
 @contextmanager
-def running_processes(*processes: subprocess.Popen[bytes]) -> Iterator[None]:
-    """Stops the processes (SIGTERM, then SIGKILL) however the block ends."""
+def running_processes(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
+    """Stops the processes in `processes` when the block ends, however it ends (SIGTERM, then
+    SIGKILL); the list may grow inside the block."""
     try:
         yield
     finally:
@@ -223,7 +226,9 @@ async def graph_token(session: aiohttp.ClientSession, emulator: str, mailbox: st
         return token
 
 
-def _event(subject: str, start: dt.datetime, *, minutes: int = 30, **extra: Any) -> dict[str, Any]:
+def sample_event(
+    subject: str, start: dt.datetime, *, minutes: int = 30, **extra: Any
+) -> dict[str, Any]:
     end = start + dt.timedelta(minutes=minutes)
     return {
         "subject": subject,
@@ -246,14 +251,14 @@ async def seed_sample_events(
     graph, headers = f"{emulator}/v1.0/me", {"Authorization": f"Bearer {token}"}
     monday = week_start(today)
     singles = [
-        _event("Planning", monday + dt.timedelta(hours=9)),
-        _event("Design review", monday + dt.timedelta(days=1, hours=14), minutes=60),
-        _event("Lunch with Sam", monday + dt.timedelta(days=3, hours=12), minutes=60),
+        sample_event("Planning", monday + dt.timedelta(hours=9)),
+        sample_event("Design review", monday + dt.timedelta(days=1, hours=14), minutes=60),
+        sample_event("Lunch with Sam", monday + dt.timedelta(days=3, hours=12), minutes=60),
     ]
     for body in singles:
         async with session.post(f"{graph}/events", json=body, headers=headers) as response:
             await _checked(response)
-    weekly = _event(
+    weekly = sample_event(
         "Weekly sync",
         monday + dt.timedelta(days=2, hours=10),
         recurrence={
@@ -313,6 +318,7 @@ async def provision_instance(
         "apiKey": app.client_id,
         "apiSecret": app.client_secret,
         "callbackUrl": app.callback_url,
+        "scope": app.scope,
     }
     async with session.get(
         f"{gateway}/elements/microsoftgraph/oauth/url", params=params
@@ -331,6 +337,7 @@ async def provision_instance(
             "oauth.api.key": app.client_id,
             "oauth.api.secret": app.client_secret,
             "oauth.callback.url": app.callback_url,
+            "oauth.scope": app.scope,
         },
         "providerData": {"code": code, "state": "microsoftgraph"},
     }
@@ -353,7 +360,9 @@ def curl_lines(world: DemoWorld, *, today: dt.date) -> list[str]:
             "endDateTime": (monday + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     )
-    new_event = json.dumps(_event("Coffee with the demo", monday + dt.timedelta(days=4, hours=15)))
+    new_event = json.dumps(
+        sample_event("Coffee with the demo", monday + dt.timedelta(days=4, hours=15))
+    )
     return [
         f"curl -s -H {auth} {shlex.quote(hub + '/events?pageSize=10')}",
         f"curl -s -H {auth} {shlex.quote(f'{hub}/calendar-view?{window}')}",
@@ -473,5 +482,5 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    with running_processes(*processes):
+    with running_processes(processes):
         pass

@@ -4,7 +4,7 @@ elsewhere.
 The payload `{"link", "skip", "pageSize"}` is the provider URL to read next, how many records
 of that provider page were already returned, and the page size it was made for. It is sealed
 with the deployment key ring (AES-256-GCM) and the associated data names the instance and a
-fingerprint of the query (resource path, `where`, `orderBy`, `fields`, window, `returnCount`):
+fingerprint of the query (resource path, `where`, `orderBy`, `fields`, window):
 a token taken to another instance or another query fails authentication and answers 400.
 The sealed envelope is base64url again so the token is one URL-safe word.
 """

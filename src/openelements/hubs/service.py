@@ -47,7 +47,7 @@ INSTANCE_HEADER = "Elements-Element-Instance-Id"  # spec §6.12
 RETURNED_COUNT_HEADER = "Elements-Returned-Count"
 TOTAL_COUNT_HEADER = "Elements-Total-Count"
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
-QUERY_KEYS = ("where", "orderBy", "fields", "startDateTime", "endDateTime", "returnCount")
+QUERY_KEYS = ("where", "orderBy", "fields", "startDateTime", "endDateTime")
 
 
 @dataclass(slots=True)
