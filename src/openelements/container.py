@@ -21,6 +21,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.elements.wiring import Outbound, build_outbound
+from openelements.instances import tasks as instances_tasks
+from openelements.instances.calls import InstanceCalls
 from openelements.instances.wiring import Instances, build_instances
 from openelements.jobs import Resources, TaskRegistry
 from openelements.jobs.runtime import JobsRuntime, build_jobs_runtime
@@ -78,12 +80,15 @@ class Container:
         )
         metrics_registry = metrics_registry or CollectorRegistry()
         tasks = TaskRegistry()  # each domain adds one line: tasks.include(<domain>.tasks.registry)
+        tasks.include(instances_tasks.registry)
         jobs = build_jobs_runtime(
             settings,
             database=database,
             clock=clock,
             registry=tasks,
-            resources=Resources({Database: database, KeyRing: crypto.key_ring}),
+            resources=Resources(
+                {Database: database, KeyRing: crypto.key_ring, InstanceCalls: instances.calls}
+            ),
             metrics_registry=metrics_registry,
         )
         return cls(

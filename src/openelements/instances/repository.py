@@ -211,17 +211,18 @@ class InstanceRepository:
             )
         )
 
-    async def idle_instance_ids(self, *, expiring_before: datetime, limit: int) -> Sequence[int]:
-        """Valid live instances whose access token expires before the given time."""
+    async def idle_instance_ids(self, *, idle_since: datetime, limit: int) -> Sequence[int]:
+        """Valid live instances whose tokens were last obtained before `idle_since`."""
+        last = func.coalesce(ElementInstance.refreshed_at, ElementInstance.created_at)
         query = (
             select(ElementInstance.id)
             .where(
                 ElementInstance.deleted_at.is_(None),
                 ElementInstance.valid.is_(True),
                 ElementInstance.refresh_token_sealed.is_not(None),
-                ElementInstance.access_expires_at < expiring_before,
+                last < idle_since,
             )
-            .order_by(ElementInstance.access_expires_at)
+            .order_by(last)
             .limit(limit)
         )
         return (await self._session.scalars(query)).all()

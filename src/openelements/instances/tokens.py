@@ -140,14 +140,23 @@ class TokenKeeper:
         """After the provider refused `stale` (401): a newer token, refreshing at most once."""
         return await self._refresh(stale.instance_id, seen_version=stale.version)
 
-    async def refresh_if_due(self, instance_id: int, *, within: dt.timedelta) -> bool:
-        """For the periodic job: refresh when the token expires within `within`."""
-        instance = await self._read(instance_id)
-        expires = instance.access_expires_at
-        if expires is not None and expires - self._clock.now() > within:
-            return False
-        await self._refresh(instance_id, seen_version=instance.credentials_version)
-        return True
+    async def refresh_idle(self, *, idle_for: dt.timedelta, limit: int) -> int:
+        """Refresh instances nobody used for `idle_for`, so their refresh tokens never reach
+        the identity platform's inactivity limit (90 days) and dead grants surface early
+        (D29). Failures are per instance: an `invalid_grant` marks that instance invalid."""
+        async with self._database.read_session() as session:
+            due = await InstanceRepository(session).idle_instance_ids(
+                idle_since=self._clock.now() - idle_for, limit=limit
+            )
+        refreshed = 0
+        for instance_id in due:
+            try:
+                instance = await self._read(instance_id)
+                await self._refresh(instance_id, seen_version=instance.credentials_version)
+                refreshed += 1
+            except (Unauthorized, Forbidden, ProviderError) as failure:
+                log.info("instance.idle_refresh_failed", instance_id=instance_id, error=failure)
+        return refreshed
 
     def _is_fresh(self, instance: ElementInstance) -> bool:
         expires = instance.access_expires_at

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from instances_harness import Tenant, container_of, provision
 
@@ -23,7 +24,10 @@ from openelements.elements.base import (
     TokenGrant,
 )
 from openelements.elements.registry import ElementRegistry
+from openelements.instances import tasks as instances_tasks
+from openelements.instances.calls import InstanceCalls
 from openelements.instances.tokens import REAUTHENTICATE, TokenKeeper
+from openelements.jobs import JobContext, Resources
 from openelements.kit.clock import ManualClock
 from openelements.kit.errors import Unauthorized
 
@@ -173,3 +177,29 @@ def test_invalid_grant_marks_the_instance_invalid(client: TestClient, instance_i
     with pytest.raises(Unauthorized):
         run(client, tokens.current(instance_id))
     assert len(element.refreshes) == 1
+
+
+def test_idle_instances_are_refreshed_by_the_periodic_task(
+    client: TestClient, instance_id: int
+) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    element = CountingElement(clock)
+    tokens = keeper(client, element, clock)
+    context = JobContext(
+        job_id=1,
+        task_name="instances.refresh_idle_tokens",
+        attempt=1,
+        logger=structlog.get_logger(),
+        resources=Resources(
+            {InstanceCalls: InstanceCalls(keeper=tokens, elements=ElementRegistry([element]))}
+        ),  # type: ignore[list-item]
+        jobs=None,  # type: ignore[arg-type]
+    )
+    handler = instances_tasks.registry.get("instances.refresh_idle_tokens").handler
+    assert "instances.refresh_idle_tokens" in instances_tasks.registry.periodic_tasks
+    run(client, handler(context))
+    assert len(element.refreshes) == 1
+    run(client, handler(context))  # just refreshed: no longer idle
+    assert len(element.refreshes) == 1
+    clock.advance(dt.timedelta(days=2))
+    assert run(client, tokens.refresh_idle(idle_for=dt.timedelta(days=1), limit=10)) == 1
