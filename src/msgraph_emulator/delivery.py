@@ -249,13 +249,18 @@ class DeliveryScheduler:
         now = self._clock.now()
         policy = self._policy()
         started = 0
-        for record in self._log.all():
-            if record.state != "pending" or record.next_attempt_at > now:
+        records = self._log.all()
+        # One POST in flight per URL keeps a receiver's notifications in the order of the
+        # changes; a failed one waits for its retry without holding the later ones back.
+        busy = {r.url for r in records if r.state == "sending"}
+        for record in records:
+            if record.state != "pending" or record.next_attempt_at > now or record.url in busy:
                 continue
             if record.attempts and policy.gives_up(first_attempt=record.attempts[0].at, now=now):
                 record.state = "dropped"
                 continue
             record.state = "sending"
+            busy.add(record.url)
             task = asyncio.create_task(self._attempt(record))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -277,10 +282,11 @@ class DeliveryScheduler:
         record.attempts.append(DeliveryAttempt(at=at, result=result))
         if result.ok:
             record.state = "delivered"
-            return
-        delay = self._policy().delay_after(len(record.attempts))
-        record.next_attempt_at = self._clock.now() + delay
-        record.state = "pending"
+        else:
+            delay = self._policy().delay_after(len(record.attempts))
+            record.next_attempt_at = self._clock.now() + delay
+            record.state = "pending"
+        self.wake()  # the next delivery to this URL may go now
 
     async def run(
         self,

@@ -151,3 +151,22 @@ async def test_validation_is_recorded_in_the_delivery_log() -> None:
     (record,) = log.all()
     assert record.kind == "validation"
     assert record.state == "failed"
+
+
+@pytest.mark.anyio
+async def test_one_post_at_a_time_per_url_keeps_the_order_of_changes() -> None:
+    clock, log = Clock(START), DeliveryLog()
+    sender = ScriptedSender([200, 200, 200])
+    runner = scheduler(sender, clock, log)
+    for n in range(2):
+        runner.enqueue(kind="notification", url="http://h/x", items=[{"n": n}])
+    runner.enqueue(kind="notification", url="http://h/y", items=[{"n": 9}])
+    assert runner.start_due() == 2
+    await runner.drain()
+    assert runner.start_due() == 1
+    await runner.drain()
+    assert [body for _, body, _ in sender.calls] == [
+        b'{"value": [{"n": 0}]}',
+        b'{"value": [{"n": 9}]}',
+        b'{"value": [{"n": 1}]}',
+    ]
