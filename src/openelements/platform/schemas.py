@@ -24,6 +24,21 @@ from pydantic.alias_generators import to_camel
 from openelements.platform.passwords import MAX_PASSWORD_LENGTH
 
 _EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
+# Control characters are refused: PostgreSQL cannot store NUL, and none belongs in a name.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _single_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if _CONTROL_BUT_LINE_BREAKS.search(value):
+        raise ValueError("must not contain control characters other than tabs and line breaks")
+    return value
 
 
 def _check_email(value: str) -> str:
@@ -33,10 +48,12 @@ def _check_email(value: str) -> str:
 
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_check_email)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_single_line)]
+Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_multi_line)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+ExternalId = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_single_line)
+]
 
 
 class _Request(BaseModel):
@@ -106,7 +123,9 @@ class UserUpdate(Address):
 
 
 class SessionLogin(_Request):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=254), AfterValidator(_single_line)
+    ]
     password: Password
 
 

@@ -31,7 +31,7 @@ from openelements.platform.users import insert_user
 
 WEBHOOK_FAILURE_POLICY = "notification.webhook.failure.policy"
 # The one `where` form /accounts understands without the CEQL engine: externalId = '<value>'.
-_EXTERNAL_ID_WHERE = re.compile(r"\s*externalId\s*=\s*'((?:[^']|'')*)'\s*", re.IGNORECASE)
+_EXTERNAL_ID_WHERE = re.compile(r"\s*externalId\s*=\s*'((?:[^'\x00]|''){0,255})'\s*", re.IGNORECASE)
 
 
 class OrganizationService:

@@ -42,6 +42,7 @@ from openelements.platform.schemas import (
 
 USER_TABLE = "app_user"
 _ADDRESS_FIELDS = tuple(Address.model_fields)
+MAX_EMAIL_LENGTH = 254
 
 
 def email_key(email: str) -> str:
@@ -228,6 +229,8 @@ class UserService:
         if email_or_id.isascii() and email_or_id.isdigit():
             user_id = int(email_or_id)
             return await self._repository.user(user_id) if user_id <= MAX_OBJECT_ID else None
+        if len(email_or_id) > MAX_EMAIL_LENGTH or "\x00" in email_or_id:
+            return None  # no stored email looks like this; PostgreSQL cannot even compare NUL
         return await self._repository.user_by_email_key(email_key(email_or_id))
 
     async def _role_change(

@@ -1,0 +1,54 @@
+"""Whatever a client sends, the answer is a 4xx with a message, never a 500 (spec §13.5)."""
+
+from fastapi.testclient import TestClient
+from platform_harness import API, Tenant, create_account, create_user
+
+NUL = "a\u0000b"
+
+
+def test_nul_characters_are_refused_everywhere(client: TestClient, tenant: Tenant) -> None:
+    account = create_account(client, tenant, "a-1")
+    user = create_user(client, tenant, account["id"], "dana@acme.example")
+    headers = tenant.headers()
+    user_body = {"firstName": "A", "lastName": "B", "email": "n@x.example", "password": "p"}
+    attempts = [
+        ("POST", f"{API}/accounts", {"externalId": NUL}, None),
+        ("POST", f"{API}/accounts", {"externalId": "ok", "name": NUL}, None),
+        ("PATCH", f"{API}/accounts/{account['id']}", {"description": NUL}, None),
+        ("POST", f"{API}/accounts/{account['id']}/users", {**user_body, "firstName": NUL}, None),
+        (
+            "POST",
+            f"{API}/accounts/{account['id']}/users",
+            {**user_body, "email": f"{NUL}@x.y"},
+            None,
+        ),
+        ("POST", f"{API}/organizations/users", {**user_body, "city": NUL}, None),
+        ("PATCH", f"{API}/users/{user['id']}", {"street1": NUL}, None),
+        ("POST", f"{API}/authentication", {"username": NUL, "password": "p"}, None),
+        ("GET", f"{API}/users/a%00b@x.example", None, None),
+        ("GET", f"{API}/organizations/users/%00", None, None),
+        ("GET", f"{API}/accounts", None, {"where": f"externalId = '{NUL}'"}),
+    ]
+    for method, path, body, params in attempts:
+        response = client.request(method, path, headers=headers, json=body, params=params)
+        assert 400 <= response.status_code < 500, (method, path, body, response.text)
+        assert response.json()["message"], (method, path)
+    listed = client.get(f"{API}/accounts", headers=headers).json()
+    assert [a["externalId"] for a in listed[1:]] == ["a-1"]
+
+
+def test_long_values_are_refused_or_not_found(client: TestClient, tenant: Tenant) -> None:
+    long = "x" * 5000
+    headers = tenant.headers()
+    assert client.get(f"{API}/users/{long}@x.example", headers=headers).status_code == 404
+    response = client.post(
+        f"{API}/accounts", headers=headers, json={"externalId": "ok", "name": long}
+    )
+    assert response.status_code == 400
+    response = client.get(f"{API}/accounts", headers=headers, params={"where": long})
+    assert response.status_code == 400
+    response = client.post(f"{API}/authentication", json={"username": long, "password": long})
+    assert response.status_code == 400
+    wrong_password = tenant.headers(**{"elements-user-password": long})
+    response = client.get(f"{API}/users/{tenant.admin_id}", headers=wrong_password)
+    assert response.status_code == 401
