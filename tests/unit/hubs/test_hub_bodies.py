@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from openelements.hubs.bodies import drop_nulls, writable_body
+from openelements.kit.errors import BadRequest
+
+
+def test_nulls_are_removed_at_every_depth_but_null_array_items_stay() -> None:  # D32
+    document = {"a": None, "b": {"c": None, "d": [None, {"e": None, "f": 1}]}, "g": 0, "h": ""}
+    assert drop_nulls(document) == {"b": {"d": [None, {"f": 1}]}, "g": 0, "h": ""}
+
+
+def test_a_bare_list_is_filtered_item_by_item() -> None:
+    assert drop_nulls([{"a": None}, {"a": False}]) == [{}, {"a": False}]
+
+
+def test_read_only_fields_and_odata_annotations_are_dropped_not_refused() -> None:
+    body = {
+        "@odata.etag": 'W/"x"',
+        "@odata.context": "https://graph.test/$metadata#events",
+        "id": "AAMk",
+        "responseStatus": {"response": "organizer"},
+        "subject": "Review",
+        "start": {"dateTime": "2026-04-15T09:00:00.0000000", "timeZone": "UTC"},
+    }
+    assert writable_body(body, read_only={"id", "responseStatus"}) == {
+        "subject": "Review",
+        "start": {"dateTime": "2026-04-15T09:00:00.0000000", "timeZone": "UTC"},
+    }
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, None])
+def test_a_body_that_is_not_an_object_is_a_400(body: object) -> None:
+    with pytest.raises(BadRequest, match="JSON object"):
+        writable_body(body, read_only=())
