@@ -62,10 +62,10 @@ def test_exceptions_are_masked_too(log_stream: io.StringIO) -> None:
 
 
 def test_stdlib_loggers_go_through_the_same_redaction(log_stream: io.StringIO) -> None:
-    logging.getLogger("uvicorn.error").warning("client sent Element %s", USER_SECRET)
+    logging.getLogger("thirdparty.lib").warning("client sent Element %s", USER_SECRET)
     (line,) = _lines(log_stream)
     assert USER_SECRET not in json.dumps(line)
-    assert line["logger"] == "uvicorn.error"
+    assert line["logger"] == "thirdparty.lib"
 
 
 def test_request_id_bound_in_context_appears_on_every_line(log_stream: io.StringIO) -> None:
