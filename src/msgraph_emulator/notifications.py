@@ -155,10 +155,11 @@ class NotificationService:
         return removed
 
     def renewed(self, subscription: Subscription) -> None:
-        """PATCH or reauthorize: notifications flow again and the reminder clock restarts."""
+        """PATCH or reauthorize: notifications flow again; the next reminder (if the
+        subscription still ends within the hour) comes 15 minutes from now."""
         state = self._state(subscription)
         state.paused = False
-        state.last_reauthorization = None
+        state.last_reauthorization = self.emulator.clock.now()
         self.state_changed()
 
     def sweep(self) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from msgraph_emulator.changes import ChangeEvent
 from msgraph_emulator.errors import GraphError
@@ -36,7 +36,7 @@ VALIDATION_FAILED_MESSAGE = (
 
 _RESOURCE = re.compile(
     r"^/?(?:(?P<me>me)|users/(?P<user>[^/]+))"
-    r"(?:/calendars/(?P<calendar>[^/]+)|/(?P<default>calendar))?/events/?$",
+    r"(?:/calendars/(?P<calendar>.+)|/(?P<default>calendar))?/events/?$",
     re.IGNORECASE,
 )
 
@@ -144,9 +144,11 @@ def parse_resource(resource: object) -> ResourceTarget:
     match = _RESOURCE.match(resource.strip())
     if match is None:
         raise invalid(f"Resource '{resource}' is not supported for subscriptions.")
+    calendar = match["calendar"]
     return ResourceTarget(
         user_key=match["user"],
-        calendar_id=match["calendar"],
+        # Ids may hold "/" (spec §1): taken whole up to "/events", percent-decoded.
+        calendar_id=unquote(calendar) if calendar is not None else None,
         default_calendar=match["default"] is not None,
     )
 

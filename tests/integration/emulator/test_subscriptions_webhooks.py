@@ -367,3 +367,51 @@ async def test_invalid_subscriptions_are_refused(
     assert status == 400
     assert answer["error"]["code"] == "InvalidRequest"
     assert receiver.validations == []
+
+
+async def test_calendar_scoped_subscription_hears_only_its_calendar(
+    graph: Graph, receiver: Receiver
+) -> None:
+    status, work = await graph.call("POST", "/me/calendars", {"name": "Work"})
+    assert status == 201
+    status, _ = await graph.subscribe(receiver, resource=f"/me/calendars/{work['id']}/events")
+    assert status == 201
+    await graph.create_event("in the default calendar")
+    body = {
+        "subject": "in Work",
+        "start": {"dateTime": "2026-04-03T09:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-04-03T10:00:00", "timeZone": "UTC"},
+    }
+    status, event = await graph.call(
+        "POST", f"/me/calendars/{quote(work['id'], safe='')}/events", body
+    )
+    assert status == 201
+    await until(lambda: receiver.notifications)
+    await asyncio.sleep(0.1)
+    assert [n["value"][0]["resourceData"]["id"] for n in receiver.notifications] == [event["id"]]
+
+
+async def test_automatic_reauthorization_reminders_pause_notifications_until_renewal(
+    graph: Graph, receiver: Receiver
+) -> None:
+    await graph.control("PUT", "/settings", {"lifecycleAuto": True})
+    status, subscription = await graph.subscribe(
+        receiver, lifecycleNotificationUrl=f"{receiver.url}/lifecycle"
+    )
+    assert status == 201
+    await graph.advance(61 * 60)  # less than an hour before expiry now
+    await until(lambda: receiver.notifications)
+    assert receiver.notifications[0]["value"][0]["lifecycleEvent"] == "reauthorizationRequired"
+    graph.new_token()
+    await graph.create_event("missed while paused")
+    await asyncio.sleep(0.2)
+    assert len(receiver.notifications) == 1
+
+    status, _ = await graph.call("POST", f"/subscriptions/{subscription['id']}/reauthorize")
+    assert status == 204
+    await graph.create_event("heard again")
+    await until(lambda: len(receiver.notifications) == 2)
+    assert receiver.notifications[1]["value"][0]["changeType"] == "created"
+    await graph.advance(15 * 60)  # still under an hour left: the next reminder comes
+    await until(lambda: len(receiver.notifications) == 3)
+    assert receiver.notifications[2]["value"][0]["lifecycleEvent"] == "reauthorizationRequired"
