@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from instances_harness import API, Tenant, provision
+from instances_harness import (
+    API,
+    Tenant,
+    authorization_code,
+    instance_body,
+    oauth_url,
+    provision,
+)
 
 
 def test_list_filters_by_tag_and_search_text_and_404s_on_no_match(
@@ -155,3 +162,46 @@ def test_a_sent_element_token_must_match_the_instance(client: TestClient, tenant
 def test_unknown_ids_are_404(client: TestClient, tenant: Tenant) -> None:
     assert client.get(f"{API}/instances/999", headers=tenant.headers()).status_code == 404
     assert client.get(f"{API}/instances/abc", headers=tenant.headers()).status_code == 404
+
+
+def _account_user(client: TestClient, tenant: Tenant, external_id: str, email: str) -> str:
+    account = client.post(
+        f"{API}/accounts", headers=tenant.headers(), json={"externalId": external_id}
+    )
+    assert account.status_code == 200, account.text
+    user = client.post(
+        f"{API}/accounts/{account.json()['id']}/users",
+        headers=tenant.headers(),
+        json={"firstName": "Lee", "lastName": "Park", "email": email, "password": "pw-12345678"},
+    )
+    assert user.status_code == 200, user.text
+    secret: str = user.json()["secret"]
+    return secret
+
+
+def test_an_instance_belongs_to_its_users_account_and_the_org_admin_may_use_it(
+    client: TestClient, tenant: Tenant
+) -> None:
+    lee = _account_user(client, tenant, "customer-1", "lee@customer.example")
+    kim = _account_user(client, tenant, "customer-2", "kim@customer.example")
+
+    def as_user(secret: str, element: str | None = None) -> dict[str, str]:
+        value = f"User {secret}, Organization {tenant.organization_secret}"
+        return {"Authorization": value + (f", Element {element}" if element else "")}
+
+    created = client.post(
+        f"{API}/instances",
+        headers=as_user(lee),
+        json=instance_body(authorization_code(oauth_url(client))),
+    ).json()
+    url = f"{API}/instances/{created['id']}"
+    assert client.get(url, headers=as_user(lee)).status_code == 200
+    assert client.get(url, headers=as_user(kim)).status_code == 404
+    assert client.get(f"{API}/instances", headers=as_user(kim)).json() == []
+    denied = client.get(f"{API}/instances/configuration", headers=as_user(kim, created["token"]))
+    assert denied.status_code == 401
+    assert client.get(url, headers=tenant.headers()).status_code == 200  # D07: org admin
+    admin_own = client.get(
+        f"{API}/instances/configuration", headers=tenant.headers(element=created["token"])
+    )
+    assert admin_own.status_code == 200

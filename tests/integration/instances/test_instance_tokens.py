@@ -241,3 +241,18 @@ def _all_text(client: TestClient) -> list[str]:
         return values
 
     return client.portal.call(dump)  # type: ignore[union-attr, no-any-return]
+
+
+def test_a_401_right_after_a_refresh_invalidates_the_instance(
+    client: TestClient, tenant: Tenant, emulator: Emulator
+) -> None:
+    created = provision(client, tenant)
+    fault = {"pathRegex": "/me/calendar$", "status": 401, "times": 2}
+    control(emulator, "faults", fault)
+    mark = emulator.request_log.last_seq
+    with pytest.raises(Unauthorized) as caught:
+        graph_call(client, created["id"])
+    assert caught.value.message == "Provider rejected the instance's credentials"
+    assert refresh_requests(emulator, mark) == 1
+    shown = client.get(f"{API}/instances/{created['id']}", headers=tenant.headers()).json()
+    assert shown["valid"] is False
