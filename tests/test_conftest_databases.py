@@ -15,4 +15,3 @@ def test_database_url_is_a_fresh_database(database_url: str) -> None:
     else:
         assert url.database is not None
         assert url.database.endswith("openelements.db")
-
