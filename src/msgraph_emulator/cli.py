@@ -63,6 +63,9 @@ def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening before the line is printed: a client that reads it can connect at once
+    # (connections wait in the backlog until uvicorn accepts).
+    sock.listen(2048)
     return sock
 
 
