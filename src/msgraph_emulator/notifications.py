@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from msgraph_emulator import delta
-from msgraph_emulator.auth import ACCESS_DENIED, ME_ALIAS, Principal, principal_of, require_scope
+from msgraph_emulator.auth import principal_of, require_scope
 from msgraph_emulator.changes import ChangeEvent
 from msgraph_emulator.delivery import (
     AiohttpSender,
@@ -44,9 +44,9 @@ from msgraph_emulator.delivery import (
 from msgraph_emulator.errors import GraphError
 from msgraph_emulator.subscriptions import (
     VALIDATION_FAILED_MESSAGE,
-    ResourceTarget,
     Subscription,
     SubscriptionStore,
+    calendar_scope,
     change_item,
     check_client_state,
     check_options,
@@ -57,15 +57,14 @@ from msgraph_emulator.subscriptions import (
     parse_change_types,
     parse_expiration,
     parse_resource,
+    subscribed_user,
 )
 
 if TYPE_CHECKING:
-    from msgraph_emulator.directory import User
     from msgraph_emulator.emulator import Emulator
 
 CONNECTOR_LIMIT = 64
 SUBSCRIPTION_NOT_FOUND = "The object was not found."  # our wording
-NOT_FOUND_IN_STORE = "The specified object was not found in the store."
 CAP_MESSAGE = "The maximum number of subscriptions for this mailbox has been reached."
 REAUTHORIZE_LEAD = timedelta(hours=1)
 REAUTHORIZE_EVERY = timedelta(minutes=15)
@@ -267,8 +266,8 @@ async def create_subscription(request: Request) -> Response:
     document = await _json_object(request)
     settings, now = emulator.settings, emulator.clock.now()
     target = parse_resource(document.get("resource"))
-    user = _subscribed_user(request, target.user_key)
-    calendar_id = _calendar_scope(emulator, user, target)
+    user = subscribed_user(principal_of(request), target.user_key, directory=emulator.directory)
+    calendar_id = calendar_scope(emulator.ensure_mailbox(user), target)
     change_types = parse_change_types(document.get("changeType"))
     allow_http = settings.notification_allow_http
     url = check_url(document.get("notificationUrl"), name="notificationUrl", allow_http=allow_http)
@@ -315,7 +314,7 @@ async def list_subscriptions(request: Request) -> Response:
     service = service_for(request.app.state.emulator)
     service.sweep()
     principal = principal_of(request)
-    mine = [s for s in service.store.all() if _visible(s, principal)]
+    mine = [s for s in service.store.all() if s.visible_to(principal)]
     body = {
         "@odata.context": f"{_origin(request)}/v1.0/$metadata#subscriptions",
         "value": [s.to_json() for s in mine],
@@ -383,46 +382,12 @@ async def _validate(service: NotificationService, url: str) -> None:
         raise invalid(VALIDATION_FAILED_MESSAGE)  # G22
 
 
-def _subscribed_user(request: Request, user_key: str | None) -> User:
-    """`/me` needs a delegated token (G02); a delegated token subscribes to its own mailbox."""
-    principal = principal_of(request)
-    if user_key is None or user_key.casefold() == ME_ALIAS:
-        if principal.user is None:
-            raise GraphError(
-                400, "BadRequest", "/me request is only valid with delegated authentication flow."
-            )
-        return principal.user
-    emulator: Emulator = request.app.state.emulator
-    user = emulator.directory.user_by_id_or_upn(user_key)
-    if user is None:
-        raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user_key}' is invalid.")
-    if principal.user is not None and principal.user.id != user.id:
-        raise GraphError(403, "ErrorAccessDenied", ACCESS_DENIED)
-    return user
-
-
-def _calendar_scope(emulator: Emulator, user: User, target: ResourceTarget) -> str | None:
-    if target.calendar_id is None and not target.default_calendar:
-        return None
-    mailbox = emulator.ensure_mailbox(user)
-    if target.default_calendar:
-        return str(mailbox.default_calendar.id)
-    if target.calendar_id not in mailbox.calendars:
-        raise GraphError(404, "ErrorItemNotFound", NOT_FOUND_IN_STORE)
-    return target.calendar_id
-
-
-def _visible(subscription: Subscription, principal: Principal) -> bool:
-    same_app = subscription.application_id == principal.app_id
-    return same_app and (principal.user is None or subscription.user_id == principal.user.id)
-
-
 def _own_subscription(request: Request) -> Subscription:
     require_scope(request, False)
     service = service_for(request.app.state.emulator)
     service.sweep()  # an expired subscription is gone: 404 (spec §10.3)
     found = service.store.get(str(request.path_params["subscription_id"]))
-    if found is None or not _visible(found, principal_of(request)):
+    if found is None or not found.visible_to(principal_of(request)):
         raise GraphError(404, "ResourceNotFound", SUBSCRIPTION_NOT_FOUND)
     return found
 

@@ -19,8 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from msgraph_emulator.auth import ACCESS_DENIED, ME_ALIAS, Principal
 from msgraph_emulator.changes import ChangeEvent
+from msgraph_emulator.directory import Directory, User
 from msgraph_emulator.errors import GraphError
+from msgraph_emulator.graph.mailbox import Mailbox
 from msgraph_emulator.graph.wire_time import WireTimeError, parse_offset
 
 CHANGE_TYPES = ("created", "updated", "deleted")
@@ -29,6 +32,7 @@ EVENT_TYPE = "#Microsoft.Graph.Event"  # G25
 TLS_VERSIONS = ("v1_0", "v1_1", "v1_2", "v1_3")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 MAX_CLIENT_STATE = 128
+NOT_FOUND_IN_STORE = "The specified object was not found in the store."
 VALIDATION_FAILED_MESSAGE = (
     "Subscription validation request failed. Notification endpoint must respond with "
     "200 OK to validation request."
@@ -75,6 +79,11 @@ class Subscription:
             and change.change_type in self.change_types
             and (self.calendar_id is None or change.calendar_id == self.calendar_id)
         )
+
+    def visible_to(self, principal: Principal) -> bool:
+        """The app that made it sees it; a delegated caller only in its own mailbox."""
+        same_app = self.application_id == principal.app_id
+        return same_app and (principal.user is None or self.user_id == principal.user.id)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -206,6 +215,33 @@ def check_options(document: Mapping[str, Any]) -> str:
     if tls not in TLS_VERSIONS:
         raise invalid(f"Invalid 'latestSupportedTlsVersion' value '{tls}'.")
     return str(tls)
+
+
+def subscribed_user(principal: Principal, user_key: str | None, *, directory: Directory) -> User:
+    """`/me` needs a delegated token (G02); a delegated token subscribes to its own mailbox."""
+    if user_key is None or user_key.casefold() == ME_ALIAS:
+        if principal.user is None:
+            raise GraphError(
+                400, "BadRequest", "/me request is only valid with delegated authentication flow."
+            )
+        return principal.user
+    user = directory.user_by_id_or_upn(user_key)
+    if user is None:
+        raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user_key}' is invalid.")
+    if principal.user is not None and principal.user.id != user.id:
+        raise GraphError(403, "ErrorAccessDenied", ACCESS_DENIED)
+    return user
+
+
+def calendar_scope(mailbox: Mailbox, target: ResourceTarget) -> str | None:
+    """None for the whole mailbox, else the id of the (existing) calendar named."""
+    if target.default_calendar:
+        return mailbox.default_calendar.id
+    if target.calendar_id is None:
+        return None
+    if target.calendar_id not in mailbox.calendars:
+        raise GraphError(404, "ErrorItemNotFound", NOT_FOUND_IN_STORE)
+    return target.calendar_id
 
 
 def new_subscription_id() -> str:

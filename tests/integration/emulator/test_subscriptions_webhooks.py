@@ -415,3 +415,12 @@ async def test_automatic_reauthorization_reminders_pause_notifications_until_ren
     await graph.advance(15 * 60)  # still under an hour left: the next reminder comes
     await until(lambda: len(receiver.notifications) == 3)
     assert receiver.notifications[2]["value"][0]["lifecycleEvent"] == "reauthorizationRequired"
+
+
+async def test_mailbox_cap_refuses_one_more_subscription(graph: Graph, receiver: Receiver) -> None:
+    await graph.control("PUT", "/settings", {"subscriptionsPerMailbox": 1})
+    status, _ = await graph.subscribe(receiver)
+    assert status == 201
+    status, answer = await graph.subscribe(receiver)
+    assert status == 403
+    assert answer["error"]["code"] == "ExtensionError"
