@@ -21,8 +21,9 @@ from openelements.instances.models import ElementInstance, InstanceConfiguration
 from openelements.instances.provisioning import InstanceChanges, InstanceDraft, Provisioned
 from openelements.instances.repository import InstanceFilter, InstanceRepository
 from openelements.instances.sealing import InstanceSealer
+from openelements.instances.tokens import REAUTHENTICATE
 from openelements.kit.clock import Clock
-from openelements.kit.errors import BadRequest, NotFound, Unauthorized
+from openelements.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from openelements.platform.caller import Caller
 
 __all__ = ["InstanceService", "InstancesRuntime"]
@@ -67,6 +68,16 @@ class InstanceService:
         instance = await self._repository.by_token_digest(self._sealer.token_digest(token))
         if instance is None or not _may_use(caller, instance):
             raise Unauthorized("Invalid element token")
+        return instance
+
+    async def for_provider_call(self, caller: Caller) -> ElementInstance:
+        """The `Element` instance, usable for a hub call: 403 while disabled (spec §3.4), 401
+        while its provider credentials are invalid (D29)."""
+        instance = await self.by_element_token(caller)
+        if instance.disabled:
+            raise Forbidden("Element instance is disabled")
+        if not instance.valid:
+            raise Unauthorized(REAUTHENTICATE, provider_message=instance.invalid_reason)
         return instance
 
     async def listing(

@@ -41,6 +41,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import stamina
+import structlog
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -60,6 +61,8 @@ __all__ = [
     "open_session",
     "parse_retry_after",
 ]
+
+log = structlog.get_logger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -255,6 +258,12 @@ class _RetryRun:
         self._retries += 1
         self._waited += wait
         self.pending_wait = wait
+        log.info(
+            "http.retry",
+            retry=self._retries,
+            wait_seconds=round(wait, 3),
+            status=exc.response.status if exc.response is not None else None,
+        )
         return 0.0
 
     def _wait_for(self, response: HttpResponse | None) -> float:
