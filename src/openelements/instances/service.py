@@ -160,6 +160,7 @@ class InstanceService:
         if grant.refresh_token is not None:
             instance.refresh_token_sealed = seal(instance.id, "refresh_token", grant.refresh_token)
         instance.access_expires_at = grant.expires_at
+        instance.refreshed_at = self._runtime.clock.now()
         instance.credentials_version += 1
         instance.refresh_owner = None
         instance.refreshing_until = None

@@ -159,12 +159,14 @@ class TokenKeeper:
         return refreshed
 
     def _is_fresh(self, instance: ElementInstance) -> bool:
+        """Good for longer than the margin. The margin shrinks to half the token's lifetime
+        for short-lived tokens, or every call would refresh."""
         expires = instance.access_expires_at
-        return (
-            instance.access_token_sealed is not None
-            and expires is not None
-            and expires - self._clock.now() > self._margin
-        )
+        if instance.access_token_sealed is None or expires is None:
+            return False
+        obtained = instance.refreshed_at or instance.created_at
+        margin = min(self._margin, (expires - obtained) / 2)
+        return expires - self._clock.now() > margin
 
     def _grant(self, instance: ElementInstance) -> AccessGrant:
         assert instance.access_token_sealed is not None

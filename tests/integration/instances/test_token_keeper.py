@@ -42,10 +42,17 @@ class CountingElement:
     name = "fake"
     hub = "general"
 
-    def __init__(self, clock: ManualClock, *, refuse: bool = False) -> None:
+    def __init__(
+        self,
+        clock: ManualClock,
+        *,
+        refuse: bool = False,
+        lifetime: dt.timedelta = dt.timedelta(hours=1),
+    ) -> None:
         self.clock = clock
         self.refreshes: list[str] = []
         self.refuse = refuse
+        self.lifetime = lifetime
 
     async def refresh(self, app: OAuthApp, refresh_token: str) -> TokenGrant:
         self.refreshes.append(refresh_token)
@@ -56,7 +63,7 @@ class CountingElement:
         return TokenGrant(
             access_token=f"access-{number}",
             refresh_token=f"refresh-{number}",
-            expires_at=self.clock.now() + dt.timedelta(hours=1),
+            expires_at=self.clock.now() + self.lifetime,
         )
 
     def catalog_entry(self) -> dict[str, Any]:
@@ -203,3 +210,19 @@ def test_idle_instances_are_refreshed_by_the_periodic_task(
     assert len(element.refreshes) == 1
     clock.advance(dt.timedelta(days=2))
     assert run(client, tokens.refresh_idle(idle_for=dt.timedelta(days=1), limit=10)) == 1
+
+
+def test_short_lived_tokens_are_not_refreshed_on_every_call(
+    client: TestClient, instance_id: int
+) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))
+    element = CountingElement(clock, lifetime=dt.timedelta(seconds=60))
+    tokens = keeper(client, element, clock)
+    run(client, tokens.current(instance_id))
+    run(client, tokens.current(instance_id))
+    clock.advance(dt.timedelta(seconds=20))
+    run(client, tokens.current(instance_id))
+    assert len(element.refreshes) == 1
+    clock.advance(dt.timedelta(seconds=15))  # 25 s left: under half the 60 s lifetime
+    run(client, tokens.current(instance_id))
+    assert len(element.refreshes) == 2
