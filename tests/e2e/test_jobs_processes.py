@@ -18,12 +18,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx2
 import pytest
 from sqlalchemy import text
 
+from openelements import migrations
 from openelements.jobs import JobContext, JobsBackend, JobStatus, Resources, TaskRegistry
 from openelements.jobs.runtime import JobsConfig, build_backend
 from openelements.kit.clock import SystemClock
@@ -54,8 +56,8 @@ async def apply_once(ctx: JobContext, *, key: str, hang_first: bool) -> None:
 
 async def _record_attempt(session: object, *, key: str, attempt: int) -> None:
     await session.execute(  # type: ignore[attr-defined]
-        text("INSERT INTO e2e_attempt (key, attempt) VALUES (:key, :attempt)"),
-        {"key": key, "attempt": attempt},
+        text("INSERT INTO e2e_attempt (key, attempt, pid) VALUES (:key, :attempt, :pid)"),
+        {"key": key, "attempt": attempt, "pid": os.getpid()},
     )
 
 
@@ -67,6 +69,14 @@ async def sleep_then_finish(ctx: JobContext, *, key: str, seconds: float) -> Non
         await _record_attempt(session, key=key, attempt=ctx.attempt)
     if ctx.attempt == 1:
         await asyncio.sleep(seconds)
+
+
+@registry.task(name="e2e.share")
+async def share(ctx: JobContext, *, key: str) -> None:
+    database = ctx.resources.get(Database)
+    async with database.transaction() as session:
+        await _record_attempt(session, key=key, attempt=ctx.attempt)
+    await asyncio.sleep(0.05)
 
 
 def _environment(url: str, backend: str) -> dict[str, str]:
@@ -104,17 +114,22 @@ def _process(
                 process.wait(timeout=10)
 
 
-async def _prepared(url: str, backend: str, env: dict[str, str], cwd: Path) -> JobsBackend:
-    subprocess.run(
-        [str(OPENELEMENTS), "db", "upgrade"], env=env, cwd=cwd, check=True, capture_output=True
-    )
+async def _prepared(url: str, backend: str) -> JobsBackend:
+    """The database as `openelements db upgrade` leaves it, plus the tables the tasks use."""
+    await asyncio.to_thread(migrations.upgrade, url)  # alembic runs its own event loop
     database = Database.from_url(url)
     async with database.transaction() as session:
         await session.execute(text("CREATE TABLE e2e_effect (key VARCHAR(50) PRIMARY KEY)"))
-        await session.execute(text("CREATE TABLE e2e_attempt (key VARCHAR(50), attempt INTEGER)"))
+        await session.execute(
+            text("CREATE TABLE e2e_attempt (key VARCHAR(50), attempt INTEGER, pid INTEGER)")
+        )
     config = JobsConfig(backend=backend)  # type: ignore[arg-type]
     return build_backend(
-        config, database=database, registry=registry, resources=Resources(), clock=SystemClock()
+        config,
+        database=database,
+        registry=registry,
+        resources=Resources({Database: database}),
+        clock=SystemClock(),
     )
 
 
@@ -169,7 +184,7 @@ async def test_a_job_cut_short_by_sigkill_completes_after_restart_and_applies_on
 ) -> None:
     kind, url = deployment
     env = _environment(url, kind)
-    jobs = await _prepared(url, kind, env, tmp_path)
+    jobs = await _prepared(url, kind)
     async with _database_of(jobs).transaction() as session:
         job_id = await jobs.defer(session, apply_once, args={"key": "k1", "hang_first": True})
     assert job_id is not None
@@ -221,7 +236,7 @@ async def test_serve_stopping_waits_for_short_jobs_and_leaves_long_ones_for_late
     sqlite_url: str, tmp_path: Path
 ) -> None:
     env = _environment(sqlite_url, "local")
-    jobs = await _prepared(sqlite_url, "local", env, tmp_path)
+    jobs = await _prepared(sqlite_url, "local")
     base = f"http://127.0.0.1:{_free_port()}"
     started = "SELECT key FROM e2e_attempt WHERE attempt = 1"
 
@@ -252,13 +267,49 @@ async def test_serve_stopping_waits_for_short_jobs_and_leaves_long_ones_for_late
     assert await _status(jobs, short) == JobStatus.SUCCEEDED  # waited for
     assert await _status(jobs, long) == JobStatus.TODO  # handed back, not lost
 
-    with _process(["worker"], env=env, cwd=tmp_path, log=tmp_path / "worker.log") as worker:
-        await _until(lambda: _is(jobs, long, JobStatus.SUCCEEDED), within=30, what="long job rerun")
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=15)
+    worker = jobs.worker(concurrency=1)  # whoever runs jobs next picks it up
+    await worker.start()
+    await _until(lambda: _is(jobs, long, JobStatus.SUCCEEDED), within=30, what="long job rerun")
+    await worker.stop(grace=timedelta(seconds=1))
     assert sorted(await _rows(jobs, "SELECT key, attempt FROM e2e_attempt")) == [
         ("long", 1),
         ("long", 2),
         ("short", 1),
     ]
     await _database_of(jobs).dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["local", "procrastinate"])
+async def test_worker_processes_on_one_postgresql_share_the_work(
+    kind: str, postgres_url: str, tmp_path: Path
+) -> None:
+    env = _environment(postgres_url, kind)
+    jobs = await _prepared(postgres_url, kind)
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    arguments = ["worker", "--concurrency", "2"]
+    with (
+        _process(arguments, env=env, cwd=tmp_path, log=logs[0]) as first,
+        _process(arguments, env=env, cwd=tmp_path, log=logs[1]) as second,
+    ):
+        for log in logs:
+            await _until(lambda log=log: _logged(log, "worker_running"), within=30, what="start")
+        async with _database_of(jobs).transaction() as session:
+            for n in range(40):
+                await jobs.defer(session, share, args={"key": f"job-{n}"})
+        rows = "SELECT key, attempt, pid FROM e2e_attempt"
+        await _until(lambda: _has_rows(jobs, rows, 40), within=60, what="all jobs run")
+        await asyncio.sleep(0.3)  # a duplicate run would show up here
+        for process in (first, second):
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+
+    runs = await _rows(jobs, rows)
+    assert sorted(key for key, _, _ in runs) == sorted(f"job-{n}" for n in range(40))
+    assert {pid for _, _, pid in runs} == {first.pid, second.pid}  # both took part
+    await _database_of(jobs).dispose()
+
+
+async def _logged(log: Path, event: str) -> bool:
+    return log.exists() and event in log.read_text()

@@ -10,17 +10,18 @@ them up to a grace period, then cancels the rest and hands them back to the queu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openelements.jobs import repository
 from openelements.jobs.api import JobId, UnknownTaskError
@@ -61,6 +62,7 @@ class LocalWorker:
         self._stopping = False
         self._dispatcher: asyncio.Task[None] | None = None
         self._side: list[asyncio.Task[None]] = []
+        self._connection: AsyncConnection | None = None
 
     async def start(self) -> None:
         periodic = PeriodicDeferrer(
@@ -129,12 +131,12 @@ class LocalWorker:
         backend = self._backend
         if not outcomes and free == 0:
             return []
-        async with backend.database.transaction() as session:
-            await self._record(session, outcomes)
+        async with self._round() as connection:
+            await self._record(connection, outcomes)
             if free == 0:
                 return []
             return await repository.claim(
-                session,
+                connection,
                 owner=self.owner,
                 now=backend.clock.now(),
                 lease=backend.timings.lease,
@@ -144,13 +146,36 @@ class LocalWorker:
 
     async def _release_all(self, outcomes: list[Outcome]) -> int:
         """Record the last outcomes and hand every job still held back to the queue."""
-        async with self._backend.database.transaction() as session:
-            await self._record(session, outcomes)
-            return await repository.release(
-                session, owner=self.owner, now=self._backend.clock.now()
-            )
+        try:
+            async with self._round() as connection:
+                await self._record(connection, outcomes)
+                return await repository.release(
+                    connection, owner=self.owner, now=self._backend.clock.now()
+                )
+        finally:
+            await self._drop_connection()
 
-    async def _record(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+    @contextlib.asynccontextmanager
+    async def _round(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction on the connection this worker keeps. Checking one out of the pool
+        per round would cost a pre-ping round trip each time; on any error the connection
+        is dropped and the next round opens a fresh one."""
+        if self._connection is None:
+            self._connection = await self._backend.database.engine.connect()
+        try:
+            async with self._connection.begin():
+                yield self._connection
+        except BaseException:
+            await self._drop_connection()
+            raise
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def _record(self, session: repository.Executor, outcomes: list[Outcome]) -> None:
         now = self._backend.clock.now()
         succeeded = [o.job.id for o in outcomes if o.error is None]
         if succeeded:
@@ -160,7 +185,7 @@ class LocalWorker:
                 await self._record_failure(session, outcome.job, outcome.error)
 
     async def _record_failure(
-        self, session: AsyncSession, job: repository.ClaimedJob, exc: Exception
+        self, session: repository.Executor, job: repository.ClaimedJob, exc: Exception
     ) -> None:
         backend = self._backend
         error = f"{type(exc).__name__}: {exc}"
