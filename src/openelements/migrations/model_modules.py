@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES: tuple[str, ...] = (
     # "openelements.<domain>.models",
     "openelements.platform.models",
+    "openelements.jobs.models",
     "openelements.instances.models",
 )
 
