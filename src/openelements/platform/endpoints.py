@@ -86,7 +86,7 @@ async def change_own_account_settings(
     runtime: PlatformRuntimeDep,
     body: AccountSettingsChange,
 ) -> AccountSettingsOut:
-    return await AccountSettingsService(session, runtime).change(caller, None, body)
+    return await AccountSettingsService(session, runtime).change(caller, None, body=body)
 
 
 @router.post("/accounts/{account_id}/settings")
@@ -99,7 +99,7 @@ async def change_account_settings(
     body: AccountSettingsChange,
 ) -> AccountSettingsOut:
     service = AccountSettingsService(session, runtime)
-    return await service.change(caller, _account_id(account_id), body)
+    return await service.change(caller, _account_id(account_id), body=body)
 
 
 @router.get("/accounts/{account_id}")
@@ -117,7 +117,7 @@ async def update_account(
     account_id: str,
     body: AccountUpdate,
 ) -> AccountOut:
-    return await AccountService(session, runtime).update(caller, _account_id(account_id), body)
+    return await AccountService(session, runtime).update(caller, _account_id(account_id), body=body)
 
 
 @router.delete("/accounts/{account_id}")

@@ -120,7 +120,7 @@ class AccountService:
         require_org_admin(caller)
         return account_out(await self.load(caller, account_id))
 
-    async def update(self, caller: Caller, account_id: int, body: AccountUpdate) -> AccountOut:
+    async def update(self, caller: Caller, account_id: int, *, body: AccountUpdate) -> AccountOut:
         require_org_admin(caller)
         account = await self.load(caller, account_id)
         if body.external_id is not None and body.external_id != account.external_id:
@@ -166,7 +166,7 @@ class AccountSettingsService:
         self._runtime = runtime
 
     async def change(
-        self, caller: Caller, account_id: int | None, body: AccountSettingsChange
+        self, caller: Caller, account_id: int | None, *, body: AccountSettingsChange
     ) -> AccountSettingsOut:
         """`account_id` None is the caller's own account (`PATCH /accounts/settings`)."""
         if account_id is None:

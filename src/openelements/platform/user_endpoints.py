@@ -62,7 +62,7 @@ async def create_account_user(
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, _account_id(account_id))
-    return await service.create(caller, account, body)
+    return await service.create(caller, account, body=body)
 
 
 @router.get("/accounts/{account_id}/users/{email_or_id}")
@@ -90,7 +90,7 @@ async def update_account_user(
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, _account_id(account_id))
-    return await service.update(caller, _user_id(email_or_id), body, account=account)
+    return await service.update(caller, _user_id(email_or_id), body=body, account=account)
 
 
 @router.put("/accounts/{account_id}/users/{email_or_id}")
@@ -104,7 +104,7 @@ async def replace_account_user(
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, _account_id(account_id))
-    return await service.replace(caller, _user_id(email_or_id), body, account=account)
+    return await service.replace(caller, _user_id(email_or_id), body=body, account=account)
 
 
 @router.delete("/accounts/{account_id}/users/{email_or_id}")
@@ -144,7 +144,7 @@ async def create_organization_user(
     body: UserCreate,
 ) -> UserOut:
     service = UserService(session, runtime)
-    return await service.create(caller, await service.managed_account(caller, None), body)
+    return await service.create(caller, await service.managed_account(caller, None), body=body)
 
 
 @router.get("/organizations/users/{email_or_id}")
@@ -170,7 +170,7 @@ async def update_organization_user(
 ) -> UserOut:
     service = UserService(session, runtime)
     account = await service.managed_account(caller, None)
-    return await service.update(caller, _user_id(email_or_id), body, account=account)
+    return await service.update(caller, _user_id(email_or_id), body=body, account=account)
 
 
 @router.delete("/organizations/users/{email_or_id}")
@@ -219,7 +219,7 @@ async def update_user(
     email_or_id: str,
     body: UserUpdate,
 ) -> UserOut:
-    return await UserService(session, runtime).update(caller, _user_id(email_or_id), body)
+    return await UserService(session, runtime).update(caller, _user_id(email_or_id), body=body)
 
 
 @router.delete("/users/{email_or_id}")
@@ -247,7 +247,7 @@ async def grant_user_role(
     user_id: str,
     role_key: str,
 ) -> list[RoleOut]:
-    return await UserService(session, runtime).grant(caller, _user_id(user_id), role_key)
+    return await UserService(session, runtime).grant(caller, _user_id(user_id), role_key=role_key)
 
 
 @router.delete("/users/{user_id}/roles/{role_key}")
@@ -258,4 +258,4 @@ async def revoke_user_role(
     user_id: str,
     role_key: str,
 ) -> list[RoleOut]:
-    return await UserService(session, runtime).revoke(caller, _user_id(user_id), role_key)
+    return await UserService(session, runtime).revoke(caller, _user_id(user_id), role_key=role_key)

@@ -148,7 +148,7 @@ class UserService:
 
     # --- writing ------------------------------------------------------------------------
 
-    async def create(self, caller: Caller, account: Account, body: UserCreate) -> UserOut:
+    async def create(self, caller: Caller, account: Account, *, body: UserCreate) -> UserOut:
         """The response carries the new user's secret (spec §4.4)."""
         roles = _requested_roles(body.roles, account=account)
         user, secret = await insert_user(
@@ -157,7 +157,12 @@ class UserService:
         return user_out(user, account=account, role_keys=_values(roles), secret=secret)
 
     async def update(
-        self, caller: Caller, user_id: int, body: UserUpdate, *, account: Account | None = None
+        self,
+        caller: Caller,
+        user_id: int,
+        *,
+        body: UserUpdate,
+        account: Account | None = None,
     ) -> UserOut:
         user = await self._visible(caller, str(user_id), account=account)
         subject = _subject(user)
@@ -174,7 +179,7 @@ class UserService:
         return await self._out(user, reveal_secret=user.id == caller.user_id)
 
     async def replace(
-        self, caller: Caller, user_id: int, body: UserReplace, *, account: Account
+        self, caller: Caller, user_id: int, *, body: UserReplace, account: Account
     ) -> UserOut:
         """PUT: the whole profile; address fields left out are cleared."""
         user = await self._visible(caller, str(user_id), account=account)
@@ -197,8 +202,8 @@ class UserService:
         await self._repository.flush()
         return await self._out(user, reveal_secret=False)
 
-    async def grant(self, caller: Caller, user_id: int, role_key: str) -> list[RoleOut]:
-        user, role = await self._role_change(caller, user_id, role_key)
+    async def grant(self, caller: Caller, user_id: int, *, role_key: str) -> list[RoleOut]:
+        user, role = await self._role_change(caller, user_id, role_key=role_key)
         account = await self._account_of(user)
         if role not in roles_allowed_in(default_account=account.is_default):
             raise BadRequest(
@@ -207,8 +212,8 @@ class UserService:
         await self._repository.grant(user.id, role.value)
         return roles_out((await self._repository.role_keys([user.id]))[user.id])
 
-    async def revoke(self, caller: Caller, user_id: int, role_key: str) -> list[RoleOut]:
-        user, role = await self._role_change(caller, user_id, role_key)
+    async def revoke(self, caller: Caller, user_id: int, *, role_key: str) -> list[RoleOut]:
+        user, role = await self._role_change(caller, user_id, role_key=role_key)
         if role is RoleKey.ORG_ADMIN and user.id == caller.user_id:
             raise BadRequest("You cannot remove your own org-admin role")
         await self._repository.revoke(user.id, role.value)
@@ -234,7 +239,7 @@ class UserService:
         return await self._repository.user_by_email_key(email_key(email_or_id))
 
     async def _role_change(
-        self, caller: Caller, user_id: int, role_key: str
+        self, caller: Caller, user_id: int, *, role_key: str
     ) -> tuple[AppUser, RoleKey]:
         user = await self._visible(caller, str(user_id))
         role = role_for_key(role_key)

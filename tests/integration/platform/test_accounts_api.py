@@ -261,6 +261,17 @@ def test_account_settings_are_admin_only_and_tenant_scoped(
         f"{ACCOUNTS}/settings", headers=tenant.headers(plain["secret"]), json={key: "queue"}
     )
     assert own.status_code == 401
+    boss = create_user(client, tenant, account["id"], "boss@acme.example", roles=["admin"])
+    own = client.patch(
+        f"{ACCOUNTS}/settings", headers=tenant.headers(boss["secret"]), json={key: "queue"}
+    )
+    assert (own.status_code, own.json()) == (200, {key: "queue"})
+    other = client.post(
+        f"{ACCOUNTS}/{account['id']}/settings",
+        headers=tenant.headers(boss["secret"]),
+        json={key: "retry"},
+    )
+    assert other.status_code == 401
     response = client.patch(
         f"{ACCOUNTS}/{account['id']}/settings",
         headers=other_tenant.headers(),
