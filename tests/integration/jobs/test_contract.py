@@ -12,6 +12,7 @@ import pytest
 from jobs_harness import JobsHarness, eventually
 
 from openelements.jobs.api import JobContext, JobsBackend, JobStatus, TaskRegistry
+from openelements.jobs.housekeeping import housekeeping_tasks
 from openelements.jobs.retry_policy import RetryPolicy
 from openelements.jobs.schedule import Interval
 
@@ -322,3 +323,51 @@ async def test_purging_deletes_only_old_finished_jobs(harness: JobsHarness) -> N
     await asyncio.sleep(0.1)
     assert await backend.purge_finished(older_than=timedelta(milliseconds=50)) == 1
     assert [job.id for job in await backend.list_jobs()] == [waiting]
+
+
+async def test_a_worker_given_queues_runs_only_their_jobs(harness: JobsHarness) -> None:
+    registry = TaskRegistry()
+    runs: list[str] = []
+
+    @registry.task(name="test.deliver", queue="webhooks")
+    async def deliver(ctx: JobContext) -> None:
+        runs.append("webhooks")
+
+    @registry.task(name="test.export", queue="bulk")
+    async def export(ctx: JobContext) -> None:
+        runs.append("bulk")
+
+    backend = harness.backend(registry)
+    async with harness.database.transaction() as session:
+        await backend.defer(session, deliver)
+        bulk_job = await backend.defer(session, export)
+    worker = backend.worker(concurrency=2, queues=["webhooks"])
+    await worker.start()
+    harness.workers.append(worker)
+
+    await eventually(lambda: runs == ["webhooks"])
+    await asyncio.sleep(0.3)
+    assert runs == ["webhooks"]
+    assert await status_of(backend, bulk_job or 0) == JobStatus.TODO
+
+
+async def test_the_housekeeping_task_purges_finished_jobs_periodically(
+    harness: JobsHarness,
+) -> None:
+    registry = housekeeping_tasks(
+        retention=timedelta(milliseconds=100), every=Interval(timedelta(milliseconds=300))
+    )
+
+    @registry.task(name="test.done")
+    async def done(ctx: JobContext) -> None:
+        return None
+
+    backend = harness.backend(registry)
+    async with harness.database.transaction() as session:
+        job_id = await backend.defer(session, done)
+    await harness.start(backend)
+
+    async def purged() -> bool:
+        return job_id not in [job.id for job in await backend.list_jobs(limit=1000)]
+
+    await eventually(purged)
