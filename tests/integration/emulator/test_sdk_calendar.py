@@ -1,0 +1,229 @@
+"""Microsoft's msgraph-sdk against the emulator on a real loopback port (spec §16, §18.4).
+
+The SDK keeps its default middleware (`/users/me-token-to-replace` → `/me`, parameter-name
+decoding, retries) and a fixed bearer token the emulator issued through its control API.
+Every answer is parsed by the SDK's own models: a shape it cannot read fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx2
+import pytest
+from kiota_abstractions.authentication import (
+    AccessTokenProvider,
+    AllowedHostsValidator,
+    BaseBearerTokenAuthenticationProvider,
+)
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.calendar import Calendar
+from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.day_of_week import DayOfWeek
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.event_type import EventType
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
+from msgraph.generated.models.recurrence_pattern import RecurrencePattern
+from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
+from msgraph.generated.models.recurrence_range import RecurrenceRange
+from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
+from msgraph_core.tasks.page_iterator import PageIterator
+
+with warnings.catch_warnings():
+    # The SDK's generated module defines a deprecated class at import time.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
+        CalendarViewRequestBuilder,
+    )
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:msgraph.*"),
+]
+
+UPN = "dana@acme.example"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FixedTokenProvider(AccessTokenProvider):
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self._hosts = AllowedHostsValidator(["127.0.0.1"])
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        return self._token if self._hosts.is_url_host_valid(uri) else ""
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._hosts
+
+
+async def _close(adapter: GraphRequestAdapter) -> None:
+    """msgraph-core's transport wrapper has no `aclose`, so close the pool it wraps too."""
+    http = adapter._http_client
+    await http.aclose()
+    inner = getattr(http._transport, "transport", None)
+    if inner is not None:
+        await inner.aclose()
+
+
+@asynccontextmanager
+async def _sdk_client(base_url: str) -> AsyncIterator[GraphServiceClient]:
+    """The SDK with its default middleware; its own httpx client is closed afterwards."""
+    with httpx2.Client(base_url=base_url) as control:
+        created = control.post(
+            "/_emulator/users", json={"userPrincipalName": UPN, "displayName": "Dana Swope"}
+        )
+        assert created.status_code == 201
+        token = control.post(f"/_emulator/users/{UPN}/token").json()["access_token"]
+    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(FixedTokenProvider(token)))
+    adapter.base_url = f"{base_url}/v1.0"
+    try:
+        yield GraphServiceClient(request_adapter=adapter)
+    finally:
+        await _close(adapter)
+
+
+def _when(text: str, zone: str = "UTC") -> DateTimeTimeZone:
+    return DateTimeTimeZone(date_time=text, time_zone=zone)
+
+
+async def _calendar_crud(client: GraphServiceClient, base_url: str) -> None:
+    created = await client.me.calendars.post(Calendar(name="Work"))
+    assert created is not None
+    assert created.name == "Work"
+    assert created.is_default_calendar is False
+    listed = await client.me.calendars.get()
+    assert listed is not None
+    assert sorted(c.name for c in listed.value or []) == ["Calendar", "Work"]
+    calendar = client.me.calendars.by_calendar_id(created.id or "")
+    renamed = await calendar.patch(Calendar(name="Work 2"))
+    assert renamed is not None
+    assert renamed.name == "Work 2"
+    fetched = await calendar.get()
+    assert fetched is not None
+    assert fetched.change_key == renamed.change_key
+    default = await client.me.calendar.get()
+    assert default is not None
+    assert default.is_default_calendar is True
+    await calendar.delete()
+    with pytest.raises(ODataError) as missing:
+        await calendar.get()
+    assert missing.value.response_status_code == 404
+    assert missing.value.error is not None
+    assert missing.value.error.code == "ErrorItemNotFound"
+
+
+async def _event_crud(client: GraphServiceClient, base_url: str) -> None:
+    work = await client.me.calendars.post(Calendar(name="Work"))
+    assert work is not None
+    body = Event(
+        subject="Quarterly review",
+        body=ItemBody(content_type=BodyType.Html, content="Agenda <b>attached</b>"),
+        start=_when("2026-04-15T09:00:00", "Pacific Standard Time"),
+        end=_when("2026-04-15T10:00:00", "Pacific Standard Time"),
+        transaction_id="sdk-tx-1",
+    )
+    created = await client.me.calendars.by_calendar_id(work.id or "").events.post(body)
+    assert created is not None
+    assert created.type == EventType.SingleInstance
+    assert created.body_preview == "Agenda attached"
+    assert created.start is not None
+    assert created.start.date_time == "2026-04-15T16:00:00.0000000"
+    assert created.created_date_time is not None
+    again = await client.me.events.post(body)
+    assert again is not None
+    assert again.id == created.id
+    event = client.me.events.by_event_id(created.id or "")
+    updated = await event.patch(Event(subject="Moved"))
+    assert updated is not None
+    assert updated.subject == "Moved"
+    assert updated.change_key != created.change_key
+    listed = await client.me.events.get()
+    assert listed is not None
+    assert [e.subject for e in listed.value or []] == ["Moved"]
+    fetched = await event.get()
+    assert fetched is not None
+    assert fetched.additional_data.get("@odata.etag") == f'W/"{updated.change_key}"'
+    await event.delete()
+    with pytest.raises(ODataError):
+        await event.get()
+
+
+async def _calendar_view_paging(client: GraphServiceClient, base_url: str) -> None:
+    series = Event(
+        subject="Daily stand-up",
+        start=_when("2026-04-01T09:00:00", "W. Europe Standard Time"),
+        end=_when("2026-04-01T09:15:00", "W. Europe Standard Time"),
+        recurrence=PatternedRecurrence(
+            pattern=RecurrencePattern(
+                type=RecurrencePatternType.Weekly,
+                interval=1,
+                days_of_week=[DayOfWeek.Monday, DayOfWeek.Wednesday, DayOfWeek.Friday],
+            ),
+            range=RecurrenceRange(type=RecurrenceRangeType.NoEnd, start_date=dt.date(2026, 4, 1)),
+        ),
+    )
+    master = await client.me.events.post(series)
+    assert master is not None
+    assert master.type == EventType.SeriesMaster
+    for day in (2, 9):
+        single = Event(
+            subject=f"one-off {day}",
+            start=_when(f"2026-04-{day:02d}T12:00:00"),
+            end=_when(f"2026-04-{day:02d}T13:00:00"),
+        )
+        await client.me.events.post(single)
+    query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
+        start_date_time="2026-04-01T00:00:00Z", end_date_time="2026-05-01T00:00:00Z", top=4
+    )
+    first = await client.me.calendar_view.get(RequestConfiguration(query_parameters=query))
+    assert first is not None
+    assert first.odata_next_link is not None
+    assert first.odata_next_link.startswith(base_url)
+    seen: list[Event] = []
+
+    def keep(item: Event) -> bool:
+        seen.append(item)
+        return True
+
+    iterator = PageIterator(first, client.request_adapter)
+    await iterator.iterate(keep)
+    occurrences = [e for e in seen if e.type == EventType.Occurrence]
+    assert len(occurrences) == 13  # Mon/Wed/Fri from 1 April to 30 April 2026
+    assert {e.series_master_id for e in occurrences} == {master.id}
+    assert len(seen) == 15
+    assert len({e.id for e in seen}) == 15
+    starts = [e.start.date_time for e in seen if e.start]
+    assert starts == sorted(starts)
+    instance = await client.me.events.by_event_id(occurrences[0].id or "").get()
+    assert instance is not None
+    assert instance.type == EventType.Occurrence
+
+
+async def test_sdk_runs_calendar_crud(running_emulator: Any) -> None:
+    async with _sdk_client(running_emulator.base_url) as client:
+        await _calendar_crud(client, running_emulator.base_url)
+
+
+async def test_sdk_runs_event_crud(running_emulator: Any) -> None:
+    async with _sdk_client(running_emulator.base_url) as client:
+        await _event_crud(client, running_emulator.base_url)
+
+
+async def test_sdk_pages_a_calendar_view_with_its_page_iterator(running_emulator: Any) -> None:
+    async with _sdk_client(running_emulator.base_url) as client:
+        await _calendar_view_paging(client, running_emulator.base_url)
