@@ -7,15 +7,15 @@ platform path with a wrong method still gets the platform's own 404/405.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
-from openelements.container import Container, ContainerDep
+from openelements.container import Container, get_container
 from openelements.elements.base import Element
 from openelements.hubs.access import AccessCache, HubInstance, resolve_hub_instance
 from openelements.hubs.cursor import CursorSealer
@@ -23,11 +23,11 @@ from openelements.hubs.objects import object_metadata, objects_listing
 from openelements.hubs.routing import RESERVED_SEGMENTS, hub_segments, is_known_path
 from openelements.hubs.service import HubAnswer, HubCall, encode_json
 from openelements.kit.error_responses import JSON_MEDIA_TYPE
-from openelements.kit.errors import BadRequest, NotFound
-from openelements.platform.auth import PlatformRuntimeDep, get_credentials
+from openelements.kit.errors import BadRequest, NotFound, UnsupportedMediaType
+from openelements.platform.auth import get_credentials, password_hashing, runtime_of
 from openelements.settings import API_BASE_PATH
 
-__all__ = ["HubRuntime", "hub_runtime", "router"]
+__all__ = ["HubRuntime", "RootAliasRoute", "hub_runtime", "router"]
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 ASYNC_REQUEST_HEADER = "elements-async-request"
@@ -49,36 +49,39 @@ class RootAliasRoute(APIRoute):
 
 
 def _first_segments(scope: Scope) -> frozenset[str]:
-    container = getattr(scope["app"].state, "container", None)
+    state = scope["app"].state
+    container = getattr(state, "container", None)
     if not isinstance(container, Container):
         return frozenset()
-    firsts = {r.segments[0] for e in container.outbound.elements for r in e.hub_resources()}
-    return frozenset({*firsts, "objects"})
+    return hub_runtime(state, container).first_segments
 
 
 class HubRuntime:
-    """Per-process hub state: the access cache and the cursor sealer."""
+    """Per-process hub state: the access cache, the cursor sealer, the known first segments."""
 
-    def __init__(self, container: ContainerDep) -> None:
+    def __init__(self, container: Container) -> None:
         self.access = AccessCache()
         self.cursors = CursorSealer(container.key_ring)
+        firsts = {r.segments[0] for e in container.outbound.elements for r in e.hub_resources()}
+        self.first_segments = frozenset({*firsts, "objects"})
 
 
-def hub_runtime(request: Request, container: ContainerDep) -> HubRuntime:
-    runtime = getattr(request.app.state, "hub_runtime", None)
+def hub_runtime(app_state: Any, container: Container) -> HubRuntime:
+    runtime = getattr(app_state, "hub_runtime", None)
     if not isinstance(runtime, HubRuntime):
         runtime = HubRuntime(container)
-        request.app.state.hub_runtime = runtime
+        app_state.hub_runtime = runtime
     return runtime
 
 
-HubRuntimeDep = Annotated[HubRuntime, Depends(hub_runtime)]
 router = APIRouter(tags=["hubs"])
 
 
-async def hub_call(
-    request: Request, container: ContainerDep, hubs: HubRuntimeDep, platform: PlatformRuntimeDep
-) -> Response:
+async def hub_call(request: Request) -> Response:
+    """The hot path takes no FastAPI dependencies: plain-function dependencies would each cost
+    a worker-thread round trip per request."""
+    container = get_container(request)
+    hubs = hub_runtime(request.app.state, container)
     segments = hub_segments(_raw_path(request), base_path=API_BASE_PATH)
     _require_known(container, request.method, segments)
     if (request.headers.get(ASYNC_REQUEST_HEADER) or "").strip().lower() == "true":
@@ -87,19 +90,30 @@ async def hub_call(
     key = AccessCache.key_of(request.headers["authorization"])
     instance = hubs.access.get(key)
     if instance is None:
+        platform = runtime_of(container, passwords=password_hashing(request))
         instance = await resolve_hub_instance(container, runtime=platform, credentials=credentials)
         hubs.access.put(key, instance)
     element = container.outbound.elements.get(instance.element_key)
     if segments[0] == "objects":
         answer = _objects(request, element, segments, instance)
     else:
+        _require_json_content(request)
         answer = await _provider_call(request, container, hubs, element, instance, segments)
     return Response(answer.body, media_type=JSON_MEDIA_TYPE, headers=answer.headers)
 
 
+def _require_json_content(request: Request) -> None:
+    """Spec §2: a request body must be JSON (a charset parameter is allowed)."""
+    kind = request.headers.get("content-type")
+    if kind is None or request.method not in {"POST", "PATCH", "PUT"}:
+        return
+    if kind.split(";", 1)[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType("Request bodies must be application/json")
+
+
 async def _provider_call(
     request: Request,
-    container: ContainerDep,
+    container: Container,
     hubs: HubRuntime,
     element: Element,
     instance: HubInstance,
@@ -134,7 +148,7 @@ def _objects(
     return HubAnswer(body=encode_json(document), headers=headers)
 
 
-def _require_known(container: ContainerDep, method: str, segments: list[str]) -> None:
+def _require_known(container: Container, method: str, segments: list[str]) -> None:
     """An unknown path answers 404 before any credential is looked at (D04)."""
     if segments[0] == "objects" and 1 <= len(segments) <= 3:
         return

@@ -9,6 +9,7 @@ the cursor points at that same provider page and says how many of its records to
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "PROVIDER_PAGE_MAX",
+    "Decode",
     "Fetch",
     "Page",
     "PageRequest",
@@ -38,6 +40,7 @@ NEXT_LINK = "@odata.nextLink"
 COUNT = "@odata.count"
 
 Fetch = Callable[[ProviderRequest], Awaitable[ProviderResponse]]
+Decode = Callable[[bytes], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +110,19 @@ def resume_request(cursor: PageCursor, *, base_url: str) -> ProviderRequest:
 
 
 async def read_page(
-    fetch: Fetch, request: ProviderRequest, *, page_size: int, skip: int, base_url: str
+    fetch: Fetch,
+    request: ProviderRequest,
+    *,
+    page_size: int,
+    skip: int,
+    base_url: str,
+    decode: Decode = json.loads,
 ) -> Page:
     """Fill one hub page, starting at `request` and skipping `skip` records of its answer."""
     page = Page()
     first = True
     while True:
-        body = await _list_body(fetch, request)
+        body = await _list_body(fetch, request, decode)
         if first and isinstance(body.get(COUNT), int):
             page.total = body[COUNT]
         first = False
@@ -137,8 +146,9 @@ def _is_absolute(request: ProviderRequest) -> bool:
     return request.path.startswith(("http://", "https://")) and not request.query
 
 
-async def _list_body(fetch: Fetch, request: ProviderRequest) -> dict[str, Any]:
-    body = (await fetch(request)).json()
+async def _list_body(fetch: Fetch, request: ProviderRequest, decode: Decode) -> dict[str, Any]:
+    raw = (await fetch(request)).body
+    body = decode(raw) if raw else None
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise ProviderError("Provider server error: the list answer has no 'value' array")
     return body

@@ -19,10 +19,11 @@ from urllib.parse import quote
 
 from openelements.elements.base import Element, HubResource, ProviderRequest, ResourceKind
 from openelements.hubs.access import HubInstance
-from openelements.hubs.bodies import drop_nulls, writable_body
+from openelements.hubs.bodies import loads_without_nulls, writable_body
 from openelements.hubs.cursor import CursorSealer, PageCursor, query_fingerprint
 from openelements.hubs.paging import (
     DEFAULT_PAGE_SIZE,
+    Decode,
     Fetch,
     Page,
     first_request,
@@ -76,6 +77,8 @@ class HubCall:
         self._cursors = cursors
         self._clock = clock
         self._base_url = element.deployment_configuration().get("base.url", "")
+        # D32 while decoding: Graph's answer is read once, nulls dropped on the way.
+        self._decode: Decode = loads_without_nulls if instance.filter_nulls else json.loads
 
     async def run(
         self,
@@ -136,11 +139,16 @@ class HubCall:
 
     async def _read(self, request: ProviderRequest, *, page_size: int, skip: int) -> Page:
         return await read_page(
-            self._fetch, request, page_size=page_size, skip=skip, base_url=self._base_url
+            self._fetch,
+            request,
+            page_size=page_size,
+            skip=skip,
+            base_url=self._base_url,
+            decode=self._decode,
         )
 
     def _page_answer(self, page: Page, *, fingerprint: str) -> HubAnswer:
-        answer = HubAnswer(body=encode_json(self._filtered(page.records)))
+        answer = HubAnswer(body=encode_json(page.records))
         answer.headers[RETURNED_COUNT_HEADER] = str(len(page.records))
         if page.total is not None:
             answer.headers[TOTAL_COUNT_HEADER] = str(page.total)
@@ -171,11 +179,11 @@ class HubCall:
         )
         if method == "DELETE" or not response.body:
             return HubAnswer(body=b"")
-        document = response.json()
+        document = self._decode(response.body)
         if resource.list_answer and isinstance(document, dict):
             values = document.get("value")
             document = values if isinstance(values, list) else []
-        return HubAnswer(body=encode_json(self._filtered(document)))
+        return HubAnswer(body=encode_json(document))
 
     def _request_body(self, resource: HubResource, *, method: str, body: bytes) -> Any:
         if method not in {"POST", "PATCH", "PUT"}:
@@ -206,6 +214,3 @@ class HubCall:
         for name, value in match.parameters.items():
             template = template.replace("{" + name + "}", quote(value, safe=""))
         return template
-
-    def _filtered(self, document: Any) -> Any:
-        return drop_nulls(document) if self._instance.filter_nulls else document

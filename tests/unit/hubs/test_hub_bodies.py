@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from openelements.hubs.bodies import drop_nulls, writable_body
+from openelements.hubs.bodies import drop_nulls, loads_without_nulls, writable_body
 from openelements.kit.errors import BadRequest
 
 
@@ -34,3 +36,8 @@ def test_read_only_fields_and_odata_annotations_are_dropped_not_refused() -> Non
 def test_a_body_that_is_not_an_object_is_a_400(body: object) -> None:
     with pytest.raises(BadRequest, match="JSON object"):
         writable_body(body, read_only=())
+
+
+def test_decoding_without_nulls_equals_decoding_then_dropping() -> None:
+    raw = '{"a": null, "b": {"c": null, "d": [null, {"e": null, "f": 1}]}, "g": [1, null]}'
+    assert loads_without_nulls(raw) == drop_nulls(json.loads(raw))
