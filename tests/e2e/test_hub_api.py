@@ -167,6 +167,34 @@ def test_platform_routes_are_not_shadowed_by_root_aliases(hub: Hub) -> None:
         assert client.put("/instances").status_code in {404, 405}
 
 
+def test_wrong_methods_bodies_and_async_requests_are_refused(hub: Hub) -> None:
+    with hub.client() as client:
+        wrong = client.post("/hubs/general/calendar-view", json={})
+        assert wrong.status_code == 405
+        assert wrong.headers["Allow"] == "GET"
+        form = client.post(
+            "/hubs/general/events", content=b"subject=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )  # fmt: skip
+        assert form.status_code == 415
+        not_object = client.post("/hubs/general/events", json=["x"])
+        assert "JSON object" in _error(not_object, 400)["message"]
+        asynchronous = client.get("/calendars", headers={"Elements-Async-Request": "true"})
+        assert _error(asynchronous, 400)["message"] == "Asynchronous requests are not supported"
+        assert client.get("/hubs/general/messages").status_code == 404  # D35
+
+
+def test_nulls_stay_when_the_instance_turns_filtering_off(hub: Hub) -> None:
+    with hub.platform() as platform:
+        instances = platform.get("/instances").json()
+        other = next(i for i in instances if i["token"] == hub.other_token)
+        update = {"configuration": {"filter.response.nulls": "false"}}
+        assert platform.patch(f"/instances/{other['id']}", json=update).status_code == 200
+    with hub.client(token=hub.other_token) as client:
+        event = _ok(client.get(f"/hubs/general/events/{_id(hub.series_master)}"))
+    assert event["seriesMasterId"] is None
+
+
 def test_ping_calls_graph_and_names_the_element(hub: Hub) -> None:
     with hub.client() as client:
         body = _ok(client.get("/hubs/general/ping"))
@@ -518,3 +546,20 @@ def test_graph_failures_are_normalized_with_graph_message(
             control.delete("/_emulator/faults")
     assert body["message"] == message
     assert body["providerMessage"] == f"SomethingOdd: graph said {graph_status}"
+
+
+# --- last: this one ends the mailbox's grants --------------------------------------------------
+
+
+def test_an_instance_whose_grant_was_revoked_answers_401_reauthenticate(hub: Hub) -> None:
+    mailbox = {"userPrincipalName": demo.DemoApp().mailbox}
+    with httpx2.Client(base_url=hub.world.emulator) as control:
+        assert control.post("/_emulator/tokens/revoke", json=mailbox).status_code == 200
+        assert control.post("/_emulator/tokens/expire", json=mailbox).status_code == 200
+    with hub.client() as client:
+        body = _error(client.get("/hubs/general/calendars"), 401)
+        again = _error(client.get("/hubs/general/calendars"), 401)
+        objects = client.get("/hubs/general/objects")
+    assert "re-authenticate" in body["message"]
+    assert again["message"] == body["message"]
+    assert objects.status_code == 200
