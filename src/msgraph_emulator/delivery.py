@@ -36,6 +36,7 @@ RETRY_PERIOD_SECONDS = 4 * 3600.0
 BODY_EXCERPT_CHARS = 500
 KEPT_RECORDS = 2000
 POLL_INTERVAL_SECONDS = 0.05
+MAX_ITEMS = 100  # notifications in one POST
 
 
 @dataclass(frozen=True)
@@ -211,17 +212,22 @@ class DeliveryScheduler:
         items: list[dict[str, Any]],
         batch_window_seconds: float = 0.0,
     ) -> Delivery:
-        """Record a delivery; with a batch window, join an unsent one to the same URL (G25)."""
+        """Record a delivery. Changes join an unsent delivery to the same URL when a batch
+        window is set (G25), and while a POST to that URL is in flight, so that a burst
+        travels in a few POSTs of several items, as Graph sends them."""
         now = self._clock.now()
-        if batch_window_seconds > 0:
+        if batch_window_seconds > 0 or self._busy(url):
             open_batch = self._open_batch(kind=kind, url=url)
-            if open_batch is not None:
+            if open_batch is not None and len(open_batch.items) + len(items) <= MAX_ITEMS:
                 open_batch.items.extend(items)
                 return open_batch
         record = self._log.new(kind=kind, url=url, items=items, now=now)
         record.next_attempt_at = now + timedelta(seconds=batch_window_seconds)
         self.wake()
         return record
+
+    def _busy(self, url: str) -> bool:
+        return any(r.url == url and r.state == "sending" for r in self._log.all())
 
     def _open_batch(self, *, kind: DeliveryKind, url: str) -> Delivery | None:
         for record in reversed(self._log.all()):

@@ -199,7 +199,7 @@ class Receiver:
         if token is not None:
             self.validations.append(token)
             return web.Response(text=token, content_type="text/plain")
-        self.notifications.append(await request.json())
+        self.notifications.extend((await request.json())["value"])
         return web.Response(status=202)
 
 
@@ -241,7 +241,7 @@ async def test_receiver_gets_notifications_for_sdk_changes(
         deadline = time.monotonic() + 5
         while len(receiver.notifications) < 3 and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-        items = [n["value"][0] for n in receiver.notifications]
+        items = receiver.notifications
         assert [i["changeType"] for i in items] == ["created", "updated", "deleted"]
         assert {i["subscriptionId"] for i in items} == {subscription.id}
         assert {i["clientState"] for i in items} == {CLIENT_STATE}

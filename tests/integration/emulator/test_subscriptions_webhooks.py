@@ -40,7 +40,8 @@ class Receiver:
         self.statuses: list[int] = []  # answers to notifications, in turn; then 202
         self.sleep_next = 0.0  # seconds to sleep before answering the next notification
         self.validations: list[str] = []
-        self.notifications: list[dict[str, Any]] = []
+        self.posts: list[dict[str, Any]] = []  # each POST's document
+        self.notifications: list[dict[str, Any]] = []  # every `value[]` item, in order
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -53,7 +54,8 @@ class Receiver:
             await asyncio.sleep(delay)
         status = self.statuses.pop(0) if self.statuses else 202
         if 200 <= status < 300:
-            self.notifications.append(document)
+            self.posts.append(document)
+            self.notifications.extend(document["value"])
         return web.Response(status=status)
 
     async def _validate(self, request: web.Request, token: str) -> web.Response:
@@ -182,7 +184,7 @@ async def test_good_receiver_is_validated_then_notified_of_creates_updates_delet
     await graph.call("DELETE", f"/me/events/{quote(event_id, safe='')}")
 
     await until(lambda: len(receiver.notifications) == 3)
-    items = [n["value"][0] for n in receiver.notifications]
+    items = receiver.notifications
     assert [i["changeType"] for i in items] == ["created", "updated", "deleted"]
     for item in items:
         assert item["subscriptionId"] == subscription["id"]
@@ -266,7 +268,7 @@ async def test_changes_of_a_short_window_arrive_in_one_post(
     await graph.create_event("a")
     await graph.create_event("b")
     await until(lambda: receiver.notifications)
-    assert [i["changeType"] for i in receiver.notifications[0]["value"]] == ["created", "created"]
+    assert [i["changeType"] for i in receiver.posts[0]["value"]] == ["created", "created"]
 
 
 async def test_lifecycle_url_is_validated_and_gets_events_on_demand(
@@ -280,7 +282,7 @@ async def test_lifecycle_url_is_validated_and_gets_events_on_demand(
     path = f"/subscriptions/{subscription['id']}/lifecycle"
     await graph.control("POST", path, {"event": "missed"})
     await until(lambda: receiver.notifications)
-    item = receiver.notifications[0]["value"][0]
+    item = receiver.notifications[0]
     assert item["lifecycleEvent"] == "missed"
     assert item["subscriptionId"] == subscription["id"]
     assert item["clientState"] == CLIENT_STATE
@@ -306,7 +308,7 @@ async def test_revoked_refresh_tokens_remove_the_subscription(
     graph.emulator.directory.grants.issue_refresh(grant)
     await graph.control("POST", "/tokens/revoke", {})
     await until(lambda: receiver.notifications)
-    assert receiver.notifications[0]["value"][0]["lifecycleEvent"] == "subscriptionRemoved"
+    assert receiver.notifications[0]["lifecycleEvent"] == "subscriptionRemoved"
     status, _ = await graph.call("GET", f"/subscriptions/{subscription['id']}")
     assert status == 404
 
@@ -388,7 +390,7 @@ async def test_calendar_scoped_subscription_hears_only_its_calendar(
     assert status == 201
     await until(lambda: receiver.notifications)
     await asyncio.sleep(0.1)
-    assert [n["value"][0]["resourceData"]["id"] for n in receiver.notifications] == [event["id"]]
+    assert [n["resourceData"]["id"] for n in receiver.notifications] == [event["id"]]
 
 
 async def test_automatic_reauthorization_reminders_pause_notifications_until_renewal(
@@ -401,7 +403,7 @@ async def test_automatic_reauthorization_reminders_pause_notifications_until_ren
     assert status == 201
     await graph.advance(61 * 60)  # less than an hour before expiry now
     await until(lambda: receiver.notifications)
-    assert receiver.notifications[0]["value"][0]["lifecycleEvent"] == "reauthorizationRequired"
+    assert receiver.notifications[0]["lifecycleEvent"] == "reauthorizationRequired"
     graph.new_token()
     await graph.create_event("missed while paused")
     await asyncio.sleep(0.2)
@@ -411,10 +413,10 @@ async def test_automatic_reauthorization_reminders_pause_notifications_until_ren
     assert status == 204
     await graph.create_event("heard again")
     await until(lambda: len(receiver.notifications) == 2)
-    assert receiver.notifications[1]["value"][0]["changeType"] == "created"
+    assert receiver.notifications[1]["changeType"] == "created"
     await graph.advance(15 * 60)  # still under an hour left: the next reminder comes
     await until(lambda: len(receiver.notifications) == 3)
-    assert receiver.notifications[2]["value"][0]["lifecycleEvent"] == "reauthorizationRequired"
+    assert receiver.notifications[2]["lifecycleEvent"] == "reauthorizationRequired"
 
 
 async def test_mailbox_cap_refuses_one_more_subscription(graph: Graph, receiver: Receiver) -> None:

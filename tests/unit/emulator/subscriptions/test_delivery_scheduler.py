@@ -170,3 +170,21 @@ async def test_one_post_at_a_time_per_url_keeps_the_order_of_changes() -> None:
         b'{"value": [{"n": 9}]}',
         b'{"value": [{"n": 1}]}',
     ]
+
+
+@pytest.mark.anyio
+async def test_changes_made_while_a_post_is_in_flight_travel_together() -> None:
+    clock, log = Clock(START), DeliveryLog()
+    sender = ScriptedSender([200, 200])
+    runner = scheduler(sender, clock, log)
+    runner.enqueue(kind="notification", url="http://h/x", items=[{"n": 0}])
+    assert runner.start_due() == 1
+    for n in (1, 2):
+        runner.enqueue(kind="notification", url="http://h/x", items=[{"n": n}])
+    await runner.drain()
+    assert runner.start_due() == 1
+    await runner.drain()
+    assert [body for _, body, _ in sender.calls] == [
+        b'{"value": [{"n": 0}]}',
+        b'{"value": [{"n": 1}, {"n": 2}]}',
+    ]
