@@ -1,9 +1,13 @@
-"""Event bodies: the HTML document wrapper, HTML → plain text and `bodyPreview` (G07)."""
+"""Event bodies: the HTML document wrapper, HTML → plain text and `bodyPreview` (G07).
+
+Conversions are cached by content: the same bodies are rendered on every list and view.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 PREVIEW_LENGTH = 255
@@ -35,6 +39,7 @@ class _TextCollector(HTMLParser):
             self.parts.append(data)
 
 
+@lru_cache(maxsize=4096)
 def html_to_text(markup: str) -> str:
     collector = _TextCollector()
     collector.feed(markup)
@@ -54,6 +59,7 @@ def wrap_html(fragment: str) -> str:
     return f"<html><head></head><body>{fragment}</body></html>"
 
 
+@lru_cache(maxsize=4096)
 def preview(content: str, content_type: str) -> str:
     """G07: the plain text of the body, whitespace collapsed, at most 255 characters."""
     text = html_to_text(content) if content_type == "html" else content

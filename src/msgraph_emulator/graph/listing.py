@@ -19,12 +19,25 @@ def shape_for(
     ctx: GraphContext, shape: dict[str, Any], *, unselectable: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """Apply `$select` (minus what cannot be selected here) and `$expand` to one item."""
+    return _shaper(ctx, unselectable)(shape)
+
+
+def _shaper(
+    ctx: GraphContext, unselectable: tuple[str, ...]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """`$select` and `$expand` read once per answer, applied to every item."""
     select = ctx.query.select
-    if select is not None:
-        shape = select_fields(shape, [name for name in select if name not in unselectable])
-    for name in ctx.query.expand:
-        shape[name] = []
-    return shape
+    chosen = None if select is None else [name for name in select if name not in unselectable]
+    expand = ctx.query.expand
+
+    def shaped(shape: dict[str, Any]) -> dict[str, Any]:
+        if chosen is not None:
+            shape = select_fields(shape, chosen)
+        for name in expand:
+            shape[name] = []
+        return shape
+
+    return shaped
 
 
 def selection_suffix(ctx: GraphContext) -> str:
@@ -57,10 +70,8 @@ def collection(
     body: dict[str, Any] = {"@odata.context": ctx.context(f"{tail}{selection_suffix(ctx)}")}
     if ctx.query.count:
         body["@odata.count"] = len(chosen)
-    body["value"] = [
-        shape_for(ctx, render(item), unselectable=unselectable)
-        for item in chosen[skip : skip + size]
-    ]
+    shaped = _shaper(ctx, unselectable)
+    body["value"] = [shaped(render(item)) for item in chosen[skip : skip + size]]
     if skip + size < len(chosen):
         body["@odata.nextLink"] = next_link(
             origin=ctx.origin, raw_path=ctx.raw_path(), query=ctx.query, skip=skip + size

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +65,7 @@ def _body(body: Mapping[str, str], wanted: str | None) -> dict[str, str]:
     return {"contentType": kind, "content": content}
 
 
+@lru_cache(maxsize=65536)
 def web_link(origin: str, item_id: str) -> str:
     return f"{origin}/owa/?itemid={quote(item_id, safe='')}&exvsurl=1&path=/calendar/item"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 UNSET_TIME = "0001-01-01T00:00:00Z"
 
@@ -23,12 +24,14 @@ class WireTimeError(ValueError):
     pass
 
 
+@lru_cache(maxsize=65536)
 def format_wall(moment: datetime, zone: tzinfo) -> str:
     """The wall-clock time of `moment` in `zone`, 7 fractional digits, no offset."""
     local = moment.astimezone(zone)
     return local.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
 
 
+@lru_cache(maxsize=65536)
 def format_offset(moment: datetime) -> str:
     """A DateTimeOffset in UTC: `2026-03-03T10:00:50.7579581Z`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
