@@ -135,9 +135,10 @@ async def deactivate_account(
 
 @router.post("/authentication")
 async def log_in(
-    session: WriteSession, runtime: PlatformRuntimeDep, body: SessionLogin
+    reads: ReadSession, writes: WriteSession, runtime: PlatformRuntimeDep, body: SessionLogin
 ) -> SessionToken:
-    return await SessionService(session, runtime).login(body)
+    user_id = await SessionService(reads, runtime).check_login(body)
+    return await SessionService(writes, runtime).open_session(user_id)
 
 
 @router.get("/authentication/secrets")

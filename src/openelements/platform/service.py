@@ -41,6 +41,7 @@ class OrganizationService:
 
     async def create(self, *, name: str, admin: UserCreate) -> OrganizationCreated:
         """D09: the organization, its default account and its administrator, secrets once."""
+        password_hash = await self._runtime.passwords.hash(admin.password)
         now = self._runtime.now()
         secret = self._runtime.secrets.issue(new_organization_secret(), table="organization")
         organization = Organization(
@@ -66,6 +67,7 @@ class OrganizationService:
             runtime=self._runtime,
             account=account,
             body=admin,
+            password_hash=password_hash,
             roles=frozenset({RoleKey.ORG_ADMIN}),
         )
         return OrganizationCreated(

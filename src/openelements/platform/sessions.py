@@ -41,12 +41,23 @@ class SessionService:
         self._repository = PlatformRepository(session)
         self._runtime = runtime
 
-    async def login(self, body: SessionLogin) -> SessionToken:
+    async def check_login(self, body: SessionLogin) -> int:
+        """The id of the user the email and password belong to; 401 otherwise.
+
+        Meant for a read-only session: the slow password check must not hold a write lock.
+        """
         user = await self._repository.user_by_email_key(email_key(body.username))
         hashed = user.password_hash if user is not None else None
         # Verified even for an unknown email, so timing does not tell which emails exist.
         matched = await self._runtime.passwords.verify(hashed, body.password)
         if user is None or not matched or not await self._usable(user):
+            raise Unauthorized(_WRONG_LOGIN)
+        return user.id
+
+    async def open_session(self, user_id: int) -> SessionToken:
+        """A new short-lived token for a user `check_login` accepted."""
+        user = await self._repository.user(user_id)
+        if user is None or not await self._usable(user):
             raise Unauthorized(_WRONG_LOGIN)
         now = self._runtime.now()
         await self._repository.delete_sessions_expired_by(now)

@@ -20,7 +20,7 @@ from openelements.platform.auth import PlatformRuntimeDep, UserAndOrganization
 from openelements.platform.paging import Offset, PageSize
 from openelements.platform.runtime import DEFAULT_PAGE_SIZE
 from openelements.platform.schemas import RoleOut, UserCreate, UserOut, UserReplace, UserUpdate
-from openelements.platform.users import UserService
+from openelements.platform.users import DEFAULT_ACCOUNT, Scope, UserService
 
 router = APIRouter(tags=["platform"])
 
@@ -48,8 +48,8 @@ async def list_account_users(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[UserOut]:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, _account_id(account_id))
-    return await service.list_in_account(caller, account, offset=offset, limit=page_size)
+    scope = Scope.account(_account_id(account_id))
+    return await service.list_in_account(caller, scope, offset=offset, limit=page_size)
 
 
 @router.post("/accounts/{account_id}/users")
@@ -61,8 +61,7 @@ async def create_account_user(
     body: UserCreate,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, _account_id(account_id))
-    return await service.create(caller, account, body=body)
+    return await service.create(caller, Scope.account(_account_id(account_id)), body=body)
 
 
 @router.get("/accounts/{account_id}/users/{email_or_id}")
@@ -75,8 +74,8 @@ async def get_account_user(
     password: UserPassword = None,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, _account_id(account_id))
-    return await service.find(caller, email_or_id, password=password, account=account)
+    scope = Scope.account(_account_id(account_id))
+    return await service.find(caller, email_or_id, password=password, scope=scope)
 
 
 @router.patch("/accounts/{account_id}/users/{email_or_id}")
@@ -89,8 +88,8 @@ async def update_account_user(
     body: UserUpdate,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, _account_id(account_id))
-    return await service.update(caller, _user_id(email_or_id), body=body, account=account)
+    scope = Scope.account(_account_id(account_id))
+    return await service.update(caller, _user_id(email_or_id), body=body, scope=scope)
 
 
 @router.put("/accounts/{account_id}/users/{email_or_id}")
@@ -103,8 +102,8 @@ async def replace_account_user(
     body: UserReplace,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, _account_id(account_id))
-    return await service.replace(caller, _user_id(email_or_id), body=body, account=account)
+    scope = Scope.account(_account_id(account_id))
+    return await service.replace(caller, _user_id(email_or_id), body=body, scope=scope)
 
 
 @router.delete("/accounts/{account_id}/users/{email_or_id}")
@@ -116,8 +115,8 @@ async def deactivate_account_user(
     email_or_id: str,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, _account_id(account_id))
-    return await service.deactivate(caller, _user_id(email_or_id), account=account)
+    scope = Scope.account(_account_id(account_id))
+    return await service.deactivate(caller, _user_id(email_or_id), scope=scope)
 
 
 # --- /organizations/users (the default account) --------------------------------------------
@@ -132,8 +131,7 @@ async def list_organization_users(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[UserOut]:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, None)
-    return await service.list_in_account(caller, account, offset=offset, limit=page_size)
+    return await service.list_in_account(caller, DEFAULT_ACCOUNT, offset=offset, limit=page_size)
 
 
 @router.post("/organizations/users")
@@ -143,8 +141,7 @@ async def create_organization_user(
     runtime: PlatformRuntimeDep,
     body: UserCreate,
 ) -> UserOut:
-    service = UserService(session, runtime)
-    return await service.create(caller, await service.managed_account(caller, None), body=body)
+    return await UserService(session, runtime).create(caller, DEFAULT_ACCOUNT, body=body)
 
 
 @router.get("/organizations/users/{email_or_id}")
@@ -156,8 +153,7 @@ async def get_organization_user(
     password: UserPassword = None,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, None)
-    return await service.find(caller, email_or_id, password=password, account=account)
+    return await service.find(caller, email_or_id, password=password, scope=DEFAULT_ACCOUNT)
 
 
 @router.patch("/organizations/users/{email_or_id}")
@@ -169,8 +165,8 @@ async def update_organization_user(
     body: UserUpdate,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, None)
-    return await service.update(caller, _user_id(email_or_id), body=body, account=account)
+    user_id = _user_id(email_or_id)
+    return await service.update(caller, user_id, body=body, scope=DEFAULT_ACCOUNT)
 
 
 @router.delete("/organizations/users/{email_or_id}")
@@ -181,8 +177,7 @@ async def deactivate_organization_user(
     email_or_id: str,
 ) -> UserOut:
     service = UserService(session, runtime)
-    account = await service.managed_account(caller, None)
-    return await service.deactivate(caller, _user_id(email_or_id), account=account)
+    return await service.deactivate(caller, _user_id(email_or_id), scope=DEFAULT_ACCOUNT)
 
 
 # --- /users (D13) --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ a visible user the caller may not change 403. Routes under `/accounts` and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,9 +56,14 @@ async def insert_user(
     runtime: PlatformRuntime,
     account: Account,
     body: UserCreate,
+    password_hash: str,
     roles: frozenset[RoleKey],
 ) -> tuple[AppUser, str]:
-    """Create a user with a fresh secret; returns the row and the secret to show once."""
+    """Create a user with a fresh secret; returns the row and the secret to show once.
+
+    The password is hashed by the caller before its transaction writes anything: argon2 is
+    slow, and on SQLite a write transaction holds the database's only write lock.
+    """
     await _ensure_email_free(repository, body.email)
     secret = runtime.secrets.issue(new_user_secret(), table=USER_TABLE)
     user = AppUser(
@@ -67,7 +73,7 @@ async def insert_user(
         email_key=email_key(body.email),
         first_name=body.first_name,
         last_name=body.last_name,
-        password_hash=await runtime.passwords.hash(body.password),
+        password_hash=password_hash,
         secret_digest=secret.digest,
         secret_sealed=secret.sealed,
         active=True,
@@ -82,21 +88,47 @@ async def insert_user(
     return user, secret.value
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The account a user route is limited to: any the caller sees (`/users`), one account
+    (`/accounts/{id}/users`) or the organization's default account (`/organizations/users`)."""
+
+    everywhere: bool = False
+    account_id: int | None = None
+
+    @classmethod
+    def account(cls, account_id: int) -> Scope:
+        return cls(account_id=account_id)
+
+
+EVERYWHERE = Scope(everywhere=True)
+DEFAULT_ACCOUNT = Scope()
+
+
+def require_scope_admin(caller: Caller, scope: Scope) -> None:
+    """Routes under `/accounts` and `/organizations/users` are the org admin's (spec §3.4)."""
+    if scope.everywhere:
+        return
+    routes = "/accounts" if scope.account_id is not None else "/organizations/users"
+    require_org_admin(caller, routes=routes)
+
+
 class UserService:
     def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
         self._repository = PlatformRepository(session)
         self._runtime = runtime
 
-    async def managed_account(self, caller: Caller, account_id: int | None) -> Account:
-        """The account behind `/accounts/{id}/users` (or `/organizations/users` when None)."""
-        if account_id is None:
-            require_org_admin(caller, routes="/organizations/users")
+    async def scoped_account(self, caller: Caller, scope: Scope) -> Account | None:
+        """The account a route is limited to (None for `/users`); 401 unless org admin."""
+        if scope.everywhere:
+            return None
+        require_scope_admin(caller, scope)
+        if scope.account_id is None:
             account = await self._repository.default_account(caller.organization_id)
         else:
-            require_org_admin(caller)
-            account = await self._repository.account(caller.organization_id, account_id)
+            account = await self._repository.account(caller.organization_id, scope.account_id)
         if account is None:
-            raise NotFound(f"No account with id {account_id}")
+            raise NotFound(f"No account with id {scope.account_id}")
         return account
 
     # --- reading ------------------------------------------------------------------------
@@ -116,8 +148,9 @@ class UserService:
         return await self._list_out(rows)
 
     async def list_in_account(
-        self, caller: Caller, account: Account, *, offset: int, limit: int
+        self, caller: Caller, scope: Scope, *, offset: int, limit: int
     ) -> list[UserOut]:
+        account = await self._required_account(caller, scope)
         rows = await self._repository.users(
             caller.organization_id, offset=offset, limit=limit, account_id=account.id
         )
@@ -131,9 +164,10 @@ class UserService:
         email_or_id: str,
         *,
         password: str | None,
-        account: Account | None = None,
+        scope: Scope = EVERYWHERE,
     ) -> UserOut:
         """D13: one object; ``secret`` for the user themself or with the right password."""
+        account = await self.scoped_account(caller, scope)
         user = await self._visible(caller, email_or_id, account=account)
         if password is not None and not await self._runtime.passwords.verify(
             user.password_hash, password
@@ -148,11 +182,19 @@ class UserService:
 
     # --- writing ------------------------------------------------------------------------
 
-    async def create(self, caller: Caller, account: Account, *, body: UserCreate) -> UserOut:
+    async def create(self, caller: Caller, scope: Scope, *, body: UserCreate) -> UserOut:
         """The response carries the new user's secret (spec §4.4)."""
+        require_scope_admin(caller, scope)
+        password_hash = await self._runtime.passwords.hash(body.password)
+        account = await self._required_account(caller, scope)
         roles = _requested_roles(body.roles, account=account)
         user, secret = await insert_user(
-            self._repository, runtime=self._runtime, account=account, body=body, roles=roles
+            self._repository,
+            runtime=self._runtime,
+            account=account,
+            body=body,
+            password_hash=password_hash,
+            roles=roles,
         )
         return user_out(user, account=account, role_keys=_values(roles), secret=secret)
 
@@ -162,8 +204,11 @@ class UserService:
         user_id: int,
         *,
         body: UserUpdate,
-        account: Account | None = None,
+        scope: Scope = EVERYWHERE,
     ) -> UserOut:
+        require_scope_admin(caller, scope)
+        password_hash = await self._hash_optional(body.password)
+        account = await self.scoped_account(caller, scope)
         user = await self._visible(caller, str(user_id), account=account)
         subject = _subject(user)
         if not can_edit_profile(caller.actor, subject):
@@ -175,27 +220,31 @@ class UserService:
         for name, value in changes.items():
             if value is not None:
                 setattr(user, name, value)
-        await self._change_credentials(user, email=body.email, password=body.password)
+        await self._change_credentials(user, email=body.email, password_hash=password_hash)
         return await self._out(user, reveal_secret=user.id == caller.user_id)
 
     async def replace(
-        self, caller: Caller, user_id: int, *, body: UserReplace, account: Account
+        self, caller: Caller, user_id: int, *, body: UserReplace, scope: Scope
     ) -> UserOut:
         """PUT: the whole profile; address fields left out are cleared."""
+        require_scope_admin(caller, scope)
+        password_hash = await self._hash_optional(body.password)
+        account = await self._required_account(caller, scope)
         user = await self._visible(caller, str(user_id), account=account)
         roles = _requested_roles(body.roles, account=account) if body.roles is not None else None
         user.first_name, user.last_name = body.first_name, body.last_name
         for name in _ADDRESS_FIELDS:
             setattr(user, name, getattr(body, name))
-        await self._change_credentials(user, email=body.email, password=body.password)
+        await self._change_credentials(user, email=body.email, password_hash=password_hash)
         if roles is not None:
             self._ensure_keeps_own_org_admin(caller, user, roles=roles)
             await self._repository.replace_roles(user.id, _values(roles))
         return await self._out(user, reveal_secret=user.id == caller.user_id)
 
     async def deactivate(
-        self, caller: Caller, user_id: int, *, account: Account | None = None
+        self, caller: Caller, user_id: int, *, scope: Scope = EVERYWHERE
     ) -> UserOut:
+        account = await self.scoped_account(caller, scope)
         user = await self._visible(caller, str(user_id), account=account)
         self._ensure_may_set_active(caller, user, active=False)
         user.active = False
@@ -261,16 +310,25 @@ class UserService:
         if user.id == caller.user_id and caller.is_org_admin and RoleKey.ORG_ADMIN not in roles:
             raise BadRequest("You cannot remove your own org-admin role")
 
+    async def _required_account(self, caller: Caller, scope: Scope) -> Account:
+        account = await self.scoped_account(caller, scope)
+        if account is None:
+            raise NotFound("No account given")
+        return account
+
+    async def _hash_optional(self, password: str | None) -> str | None:
+        return None if password is None else await self._runtime.passwords.hash(password)
+
     async def _change_credentials(
-        self, user: AppUser, *, email: str | None, password: str | None
+        self, user: AppUser, *, email: str | None, password_hash: str | None
     ) -> None:
         if email is not None and email_key(email) != user.email_key:
             await _ensure_email_free(self._repository, email)
             user.email, user.email_key = email, email_key(email)
         elif email is not None:
             user.email = email
-        if password is not None:
-            user.password_hash = await self._runtime.passwords.hash(password)
+        if password_hash is not None:
+            user.password_hash = password_hash
         try:
             await self._repository.flush()
         except DuplicateRow:
