@@ -331,6 +331,18 @@ async def test_lifetime_is_bounded_renewable_and_expired_subscriptions_disappear
     assert status == 200
     assert renewed["expirationDateTime"] == renewed_to.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert len(receiver.validations) == 1  # renewal does not validate again (G23)
+    moved = f"{receiver.url}/lifecycle"
+    status, patched = await graph.call(
+        "PATCH", f"/subscriptions/{subscription['id']}", {"notificationUrl": moved}
+    )
+    assert status == 200
+    assert patched["notificationUrl"] == moved
+    assert len(receiver.validations) == 2  # a new URL is validated (G23)
+    receiver.handshake = "encoded"
+    status, _ = await graph.call(
+        "PATCH", f"/subscriptions/{subscription['id']}", {"notificationUrl": f"{receiver.url}/hook"}
+    )
+    assert status == 400
 
     await graph.advance(3 * 24 * 3600 + 1)
     graph.new_token()
