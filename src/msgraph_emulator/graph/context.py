@@ -18,11 +18,12 @@ from starlette.responses import JSONResponse, Response
 
 from msgraph_emulator.auth import Resource, require_scope, user_for
 from msgraph_emulator.directory import User
+from msgraph_emulator.graph.ids import is_well_formed
 from msgraph_emulator.graph.items import Calendar, Contact, Event
 from msgraph_emulator.graph.mailbox import Mailbox
 from msgraph_emulator.graph.odata import QueryOptions, read_query
 from msgraph_emulator.graph.prefer import Preferences, read_preferences
-from msgraph_emulator.graph.problems import RequestProblem, bad_request, not_found
+from msgraph_emulator.graph.problems import RequestProblem, bad_request, malformed_id, not_found
 from msgraph_emulator.graph.shapes import RenderOptions, context_url
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ class GraphContext:
         if calendar_id is None:
             return self.mailbox.default_calendar
         found = self.mailbox.calendars.get(calendar_id)
+        if found is None and not is_well_formed(calendar_id):
+            raise malformed_id()  # e.g. a calendar named instead of identified
         if found is None:
             raise not_found()
         return found
@@ -107,12 +110,16 @@ class GraphContext:
         if calendar_id is not None:
             self.calendar(calendar_id)
         found = self.mailbox.find_event(event_id)
+        if found is None and not is_well_formed(event_id):
+            raise malformed_id()
         if found is None:
             raise not_found()
         return found
 
     def contact(self, contact_id: str) -> Contact:
         found = self.mailbox.contacts.get(contact_id)
+        if found is None and not is_well_formed(contact_id):
+            raise malformed_id()
         if found is None:
             raise not_found()
         return found

@@ -57,15 +57,13 @@ _BOOLEANS = (
 
 
 def enum_value(value: Any, allowed: tuple[str, ...], *, enum_name: str) -> str:
-    if isinstance(value, str):
-        for option in allowed:
-            if option.casefold() == value.casefold():
-                return option
-    raise (
-        bad_request(f"Requested value '{value}' was not found.", code="RequestBodyRead")
-        if isinstance(value, str)
-        else wrong_type(value, f"microsoft.graph.{enum_name}")
-    )
+    """`value` in Graph's spelling; input is matched in any case (§3.2)."""
+    if not isinstance(value, str):
+        raise wrong_type(value, f"microsoft.graph.{enum_name}")
+    for option in allowed:
+        if option.casefold() == value.casefold():
+            return option
+    raise bad_request(f"Requested value '{value}' was not found.", code="RequestBodyRead")
 
 
 def _string(value: Any) -> str:

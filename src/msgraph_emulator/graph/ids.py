@@ -43,6 +43,14 @@ def occurrence_id(master_id: str, original_start: datetime) -> str:
     return base64.b64encode(_OCCURRENCE_PREFIX + raw + seconds.to_bytes(8, "big")).decode()
 
 
+def is_well_formed(item_id: str) -> bool:
+    """Shaped like a store id: standard base64 of at least 16 bytes (a name is not)."""
+    try:
+        return len(base64.b64decode(item_id, validate=True)) >= 16
+    except (binascii.Error, ValueError):
+        return False
+
+
 def parse_occurrence_id(item_id: str) -> tuple[str, datetime] | None:
     """(master id, original start in UTC) when `item_id` names an occurrence, else None."""
     try:

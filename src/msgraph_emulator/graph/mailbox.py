@@ -151,7 +151,8 @@ class Mailbox:
 
     def delete_calendar(self, calendar: Calendar) -> None:
         for event in [e for e in self.events.values() if e.calendar_id == calendar.id]:
-            self._remove_event(event)
+            if event.id in self.events:  # a master already took its exceptions with it
+                self._remove_event(event)
         del self.calendars[calendar.id]
         self._bury(item_id=calendar.id, kind="calendar", calendar_id=calendar.id)
 

@@ -22,6 +22,10 @@ def not_found() -> RequestProblem:
     return RequestProblem(404, "ErrorItemNotFound", NOT_FOUND_MESSAGE)
 
 
+def malformed_id() -> RequestProblem:
+    return RequestProblem(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+
+
 def wrong_type(value: object, edm_type: str) -> RequestProblem:
     return RequestProblem(
         400,

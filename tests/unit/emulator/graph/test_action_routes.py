@@ -77,7 +77,7 @@ def test_forward_needs_recipients(graph: Graph) -> None:
 
 
 def test_actions_on_unknown_events_answer_404(graph: Graph) -> None:
-    assert graph.post("/me/events/AAMkAAAA/accept", {}).status_code == 404
+    assert graph.post("/me/events/AAMkAGI1AAAt9AHjAAAAAAAAAAAA/accept", {}).status_code == 404
 
 
 def test_get_schedule_is_computed_from_the_mailboxes(graph: Graph, emulator: Emulator) -> None:

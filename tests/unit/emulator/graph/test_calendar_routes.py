@@ -76,7 +76,15 @@ def test_a_calendar_without_a_name_is_refused(graph: Graph) -> None:
 
 
 def test_an_unknown_calendar_answers_404(graph: Graph) -> None:
-    missing = graph.get("/me/calendars/AAMkAAAA")
+    missing = graph.get("/me/calendars/AAMkAGI1AAAt9AHjAAAAAAAAAAAA")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "ErrorItemNotFound"
-    assert graph.get("/me/calendars/AAMkAAAA/events").status_code == 404
+    assert graph.get("/me/calendars/AAMkAGI1AAAt9AHjAAAAAAAAAAAA/events").status_code == 404
+
+
+def test_a_calendar_named_instead_of_identified_is_a_malformed_id(graph: Graph) -> None:
+    refused = graph.get("/me/calendars/Work")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "ErrorInvalidIdMalformed"
+    assert refused.json()["error"]["message"] == "Id is malformed."
+    assert graph.get("/me/events/not-an-id").json()["error"]["code"] == "ErrorInvalidIdMalformed"
