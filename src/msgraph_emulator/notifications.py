@@ -45,19 +45,14 @@ from msgraph_emulator.errors import GraphError
 from msgraph_emulator.subscriptions import (
     VALIDATION_FAILED_MESSAGE,
     Subscription,
+    SubscriptionLimits,
     SubscriptionStore,
-    calendar_scope,
     change_item,
-    check_client_state,
-    check_options,
     check_url,
     invalid,
     lifecycle_item,
-    new_subscription_id,
-    parse_change_types,
+    new_subscription,
     parse_expiration,
-    parse_resource,
-    subscribed_user,
 )
 
 if TYPE_CHECKING:
@@ -263,48 +258,23 @@ async def create_subscription(request: Request) -> Response:
     require_scope(request, False)
     emulator: Emulator = request.app.state.emulator
     service = service_for(emulator)
-    document = await _json_object(request)
-    settings, now = emulator.settings, emulator.clock.now()
-    target = parse_resource(document.get("resource"))
-    user = subscribed_user(principal_of(request), target.user_key, directory=emulator.directory)
-    calendar_id = calendar_scope(emulator.ensure_mailbox(user), target)
-    change_types = parse_change_types(document.get("changeType"))
-    allow_http = settings.notification_allow_http
-    url = check_url(document.get("notificationUrl"), name="notificationUrl", allow_http=allow_http)
-    lifecycle_url = document.get("lifecycleNotificationUrl")
-    if lifecycle_url is not None:
-        lifecycle_url = check_url(
-            lifecycle_url, name="lifecycleNotificationUrl", allow_http=allow_http
-        )
-    expiration = parse_expiration(
-        document.get("expirationDateTime"),
-        now=now,
-        max_minutes=settings.subscription_max_lifetime_minutes,
+    settings = emulator.settings
+    subscription = new_subscription(
+        await _json_object(request),
+        principal=principal_of(request),
+        directory=emulator.directory,
+        mailbox_of=emulator.ensure_mailbox,
+        limits=SubscriptionLimits(
+            max_lifetime_minutes=settings.subscription_max_lifetime_minutes,
+            allow_http=settings.notification_allow_http,
+        ),
+        now=emulator.clock.now(),
     )
-    client_state = check_client_state(document.get("clientState"))
-    tls = check_options(document)
     service.sweep()
-    if service.store.count_for_user(user.id) >= settings.subscriptions_per_mailbox:
+    if service.store.count_for_user(subscription.user_id) >= settings.subscriptions_per_mailbox:
         raise GraphError(403, "ExtensionError", CAP_MESSAGE)  # G22
-    for endpoint in [url] if lifecycle_url is None else [url, lifecycle_url]:
-        await _validate(service, endpoint)
-    principal = principal_of(request)
-    subscription = Subscription(
-        id=new_subscription_id(),
-        resource=str(document["resource"]),
-        change_types=change_types,
-        notification_url=url,
-        expiration=expiration,
-        user_id=user.id,
-        application_id=principal.app_id,
-        creator_id=principal.user.id if principal.user else principal.app_id,
-        tenant_id=emulator.directory.tenant_id,
-        calendar_id=calendar_id,
-        client_state=client_state,
-        lifecycle_notification_url=lifecycle_url,
-        latest_supported_tls_version=tls,
-        created_at=now,
-    )
+    for url in subscription.endpoints():
+        await _validate(service, url)
     service.add(subscription)
     return _answer(request, subscription, status=201)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,6 +79,11 @@ class Subscription:
             and change.change_type in self.change_types
             and (self.calendar_id is None or change.calendar_id == self.calendar_id)
         )
+
+    def endpoints(self) -> list[str]:
+        """The URLs the validation handshake must pass (spec §10.2)."""
+        lifecycle = self.lifecycle_notification_url
+        return [self.notification_url] + ([lifecycle] if lifecycle is not None else [])
 
     def visible_to(self, principal: Principal) -> bool:
         """The app that made it sees it; a delegated caller only in its own mailbox."""
@@ -244,8 +249,49 @@ def calendar_scope(mailbox: Mailbox, target: ResourceTarget) -> str | None:
     return target.calendar_id
 
 
-def new_subscription_id() -> str:
-    return str(uuid.uuid4())
+@dataclass(frozen=True)
+class SubscriptionLimits:
+    max_lifetime_minutes: float
+    allow_http: bool
+
+
+def new_subscription(
+    document: Mapping[str, Any],
+    *,
+    principal: Principal,
+    directory: Directory,
+    mailbox_of: Callable[[User], Mailbox],
+    limits: SubscriptionLimits,
+    now: datetime,
+) -> Subscription:
+    """A subscription from a POST body, every rule but the cap and the handshake applied."""
+    target = parse_resource(document.get("resource"))
+    user = subscribed_user(principal, target.user_key, directory=directory)
+    lifecycle_url = document.get("lifecycleNotificationUrl")
+    if lifecycle_url is not None:
+        lifecycle_url = check_url(
+            lifecycle_url, name="lifecycleNotificationUrl", allow_http=limits.allow_http
+        )
+    return Subscription(
+        id=str(uuid.uuid4()),
+        resource=str(document["resource"]),
+        change_types=parse_change_types(document.get("changeType")),
+        notification_url=check_url(
+            document.get("notificationUrl"), name="notificationUrl", allow_http=limits.allow_http
+        ),
+        expiration=parse_expiration(
+            document.get("expirationDateTime"), now=now, max_minutes=limits.max_lifetime_minutes
+        ),
+        user_id=user.id,
+        application_id=principal.app_id,
+        creator_id=principal.user.id if principal.user else principal.app_id,
+        tenant_id=directory.tenant_id,
+        calendar_id=calendar_scope(mailbox_of(user), target),
+        client_state=check_client_state(document.get("clientState")),
+        lifecycle_notification_url=lifecycle_url,
+        latest_supported_tls_version=check_options(document),
+        created_at=now,
+    )
 
 
 class SubscriptionStore:
