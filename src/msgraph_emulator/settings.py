@@ -46,6 +46,10 @@ class EmulatorSettings:
     notification_retry_period_seconds: float = 14_400.0
     notification_batch_window_ms: float = 0.0  # 0: one POST per change
     lifecycle_auto: bool = False  # reauthorizationRequired on the docs' schedule (G27)
+    # Graph data switches (E2; G05 duplicate names, G31, the calendarView filter Quirk of §5).
+    if_match_conflict_status: int = 412  # a stale If-Match: 412, or 409 as some reports show
+    refuse_duplicate_calendar_names: bool = True
+    calendar_view_subject_filter_quirk: bool = False  # 500 on contains/startswith, no subject
 
     def to_json(self) -> dict[str, Any]:
         return _dataclass_to_json(self)

@@ -65,6 +65,7 @@ async def get_calendar(request: Request) -> Response:
 async def create_calendar(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True)
     name, color = _fields(await ctx.body(), creating=True)
+    ctx.mailbox.unique_calendar_names = ctx.emulator.settings.refuse_duplicate_calendar_names
     try:
         calendar = ctx.mailbox.create_calendar(name or "", color=color or "auto")
     except DuplicateCalendarName as exc:
@@ -77,6 +78,7 @@ async def update_calendar(request: Request) -> Response:
     calendar = ctx.calendar(_calendar_id(request))
     ctx.check_if_match(calendar.change_key)
     name, color = _fields(await ctx.body(), creating=False)
+    ctx.mailbox.unique_calendar_names = ctx.emulator.settings.refuse_duplicate_calendar_names
     try:
         ctx.mailbox.update_calendar(calendar, name=name, color=color)
     except DuplicateCalendarName as exc:

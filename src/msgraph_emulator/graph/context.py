@@ -37,7 +37,6 @@ UNREADABLE_BODY = (
     "Unable to read JSON request payload. Please ensure Content-Type header is set and payload "
     "is of valid JSON format."
 )
-DEFAULT_IF_MATCH_STATUS = 412  # G31; `settings.if_match_conflict_status` may switch it to 409
 
 
 @dataclass
@@ -133,7 +132,5 @@ class GraphContext:
             value = candidate.strip()
             if value == "*" or value.removeprefix("W/").strip('"') == change_key:
                 return
-        status = getattr(
-            self.emulator.settings, "if_match_conflict_status", DEFAULT_IF_MATCH_STATUS
-        )
-        raise RequestProblem(int(status), "ErrorIrresolvableConflict", IRRESOLVABLE_CONFLICT)
+        status = self.emulator.settings.if_match_conflict_status  # G31: 412, or 409
+        raise RequestProblem(status, "ErrorIrresolvableConflict", IRRESOLVABLE_CONFLICT)

@@ -67,6 +67,7 @@ class Mailbox:
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
     transactions: dict[str, str] = field(default_factory=dict)
     listeners: list[Callable[[ChangeEvent], None]] = field(default_factory=list)
+    unique_calendar_names: bool = True  # G05, switchable through the emulator settings
 
     @classmethod
     def create(cls, *, user: MailboxOwner, clock: MailboxClock) -> Mailbox:
@@ -120,6 +121,8 @@ class Mailbox:
         return next(c for c in self.calendars.values() if c.is_default)
 
     def _check_name(self, name: str, *, except_id: str | None = None) -> None:
+        if not self.unique_calendar_names:
+            return
         folded = name.casefold()
         if any(c.name.casefold() == folded and c.id != except_id for c in self.calendars.values()):
             raise DuplicateCalendarName(name)
