@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -30,6 +31,7 @@ from openelements.kit.errors import BadRequest, NotFound
 from openelements.kit.ids import parse_object_id
 from openelements.platform.auth import UserAndOrganization, UserOrganizationAndElement
 from openelements.platform.caller import Caller
+from openelements.platform.repository import PlatformRepository
 
 __all__ = ["router"]
 
@@ -191,6 +193,57 @@ async def list_element_instances(
         key_or_id=keyOrId,
         tags=tags,
         search_text=search_text,
+        page_size=page_size,
+        next_page=next_page,
+    )
+
+
+@router.get("/accounts/instances")
+async def list_own_account_instances(
+    session: ReadSession,
+    runtime: RuntimeDep,
+    caller: UserAndOrganization,
+    response: Response,
+    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
+    next_page: NextPageQuery = None,
+) -> list[InstanceJson]:
+    return await _list(
+        session,
+        runtime,
+        caller,
+        response,
+        key_or_id=None,
+        tags=[],
+        search_text=None,
+        page_size=page_size,
+        next_page=next_page,
+    )
+
+
+@router.get("/accounts/{accountId}/instances")
+async def list_account_instances(
+    accountId: str,
+    session: ReadSession,
+    runtime: RuntimeDep,
+    caller: UserAndOrganization,
+    response: Response,
+    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
+    next_page: NextPageQuery = None,
+) -> list[InstanceJson]:
+    """Instances of one account: the caller's own, or any of the organization for its
+    administrator (D07); other accounts look missing."""
+    account_id = parse_object_id(accountId, kind="account")
+    account = await PlatformRepository(session).account(caller.organization_id, account_id)
+    if account is None or not (caller.is_org_admin or caller.account_id == account_id):
+        raise NotFound(f"No account with id {account_id}")
+    return await _list(
+        session,
+        runtime,
+        replace(caller, account_id=account_id),
+        response,
+        key_or_id=None,
+        tags=[],
+        search_text=None,
         page_size=page_size,
         next_page=next_page,
     )

@@ -205,3 +205,25 @@ def test_an_instance_belongs_to_its_users_account_and_the_org_admin_may_use_it(
         f"{API}/instances/configuration", headers=tenant.headers(element=created["token"])
     )
     assert admin_own.status_code == 200
+
+
+def test_account_instance_lists_follow_account_ownership(
+    client: TestClient, tenant: Tenant
+) -> None:
+    lee = _account_user(client, tenant, "customer-1", "lee@customer.example")
+    kim = _account_user(client, tenant, "customer-2", "kim@customer.example")
+    as_lee = {"Authorization": f"User {lee}, Organization {tenant.organization_secret}"}
+    as_kim = {"Authorization": f"User {kim}, Organization {tenant.organization_secret}"}
+    created = client.post(
+        f"{API}/instances",
+        headers=as_lee,
+        json=instance_body(authorization_code(oauth_url(client))),
+    ).json()
+    own = client.get(f"{API}/accounts/instances", headers=as_lee).json()
+    assert [i["id"] for i in own] == [created["id"]]
+    accounts = client.get(f"{API}/accounts", headers=tenant.headers()).json()
+    lee_account = next(a["id"] for a in accounts if a["externalId"] == "customer-1")
+    by_admin = client.get(f"{API}/accounts/{lee_account}/instances", headers=tenant.headers())
+    assert [i["id"] for i in by_admin.json()] == [created["id"]]
+    by_kim = client.get(f"{API}/accounts/{lee_account}/instances", headers=as_kim)
+    assert by_kim.status_code == 404
