@@ -52,14 +52,19 @@ async def list_calendars(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False)
     calendars = list(ctx.mailbox.calendars.values())
     return collection(
-        ctx, calendars, fields=CALENDAR_FIELDS, render=lambda c: _render(ctx, c), tail="calendars"
+        ctx,
+        calendars,
+        fields=CALENDAR_FIELDS,
+        render=lambda c: _render(ctx, c),
+        tail="calendars",
+        kind="calendar",
     )
 
 
 async def get_calendar(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False)
     calendar = ctx.calendar(_calendar_id(request))
-    return entity(ctx, _render(ctx, calendar), tail="calendars")
+    return entity(ctx, _render(ctx, calendar), tail="calendars", kind="calendar")
 
 
 async def create_calendar(request: Request) -> Response:
@@ -70,7 +75,7 @@ async def create_calendar(request: Request) -> Response:
         calendar = ctx.mailbox.create_calendar(name or "", color=color or "auto")
     except DuplicateCalendarName as exc:
         raise _duplicate() from exc
-    return entity(ctx, _render(ctx, calendar), tail="calendars", status=201)
+    return entity(ctx, _render(ctx, calendar), tail="calendars", kind="calendar", status=201)
 
 
 async def update_calendar(request: Request) -> Response:
@@ -83,7 +88,7 @@ async def update_calendar(request: Request) -> Response:
         ctx.mailbox.update_calendar(calendar, name=name, color=color)
     except DuplicateCalendarName as exc:
         raise _duplicate() from exc
-    return entity(ctx, _render(ctx, calendar), tail="calendars")
+    return entity(ctx, _render(ctx, calendar), tail="calendars", kind="calendar")
 
 
 async def delete_calendar(request: Request) -> Response:

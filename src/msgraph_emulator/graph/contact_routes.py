@@ -54,13 +54,15 @@ def _display_name(props: dict[str, Any]) -> str:
 async def list_contacts(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False, resource="contact")
     contacts = list(ctx.mailbox.contacts.values())
-    return collection(ctx, contacts, fields=CONTACT_FIELDS, render=render_contact, tail="contacts")
+    return collection(
+        ctx, contacts, fields=CONTACT_FIELDS, render=render_contact, tail="contacts", kind="contact"
+    )
 
 
 async def get_contact(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False, resource="contact")
     contact = ctx.contact(str(request.path_params["contact"]))
-    return entity(ctx, render_contact(contact), tail="contacts")
+    return entity(ctx, render_contact(contact), tail="contacts", kind="contact")
 
 
 async def create_contact(request: Request) -> Response:
@@ -70,7 +72,7 @@ async def create_contact(request: Request) -> Response:
         props["displayName"] = _display_name(props)
     props.setdefault("fileAs", "")
     contact = ctx.mailbox.create_contact(props)
-    return entity(ctx, render_contact(contact), tail="contacts", status=201)
+    return entity(ctx, render_contact(contact), tail="contacts", kind="contact", status=201)
 
 
 async def update_contact(request: Request) -> Response:
@@ -78,7 +80,7 @@ async def update_contact(request: Request) -> Response:
     contact = ctx.contact(str(request.path_params["contact"]))
     ctx.check_if_match(contact.change_key)
     ctx.mailbox.update_contact(contact, read_contact(await ctx.body()))
-    return entity(ctx, render_contact(contact), tail="contacts")
+    return entity(ctx, render_contact(contact), tail="contacts", kind="contact")
 
 
 async def delete_contact(request: Request) -> Response:

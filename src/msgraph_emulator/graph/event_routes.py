@@ -45,7 +45,9 @@ async def list_events(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False)
     calendar_id = scoped_calendar_id(ctx, calendar_scope(request))
     events = [e for e in ctx.mailbox.events_in(calendar_id) if e.series_master_id is None]
-    return collection(ctx, events, fields=EVENT_FIELDS, render=render(ctx), tail="events")
+    return collection(
+        ctx, events, fields=EVENT_FIELDS, render=render(ctx), tail="events", kind="event"
+    )
 
 
 async def create_event(request: Request) -> Response:
@@ -54,7 +56,9 @@ async def create_event(request: Request) -> Response:
     draft = read_draft(await ctx.body(), creating=True)
     existing = ctx.mailbox.transactions.get(draft.transaction_id or "")
     if existing is not None and existing in ctx.mailbox.events:  # G08
-        return entity(ctx, render(ctx)(ctx.mailbox.events[existing]), tail="events", status=201)
+        return entity(
+            ctx, render(ctx)(ctx.mailbox.events[existing]), tail="events", kind="event", status=201
+        )
     props = default_event_props(
         owner_name=ctx.mailbox.owner_name, owner_address=ctx.mailbox.owner_address
     )
@@ -67,7 +71,7 @@ async def create_event(request: Request) -> Response:
         is_all_day=bool(draft.props.get("isAllDay", False)),
     )
     event = ctx.mailbox.create_event(calendar_id, draft, props=props)
-    return entity(ctx, render(ctx)(event), tail="events", status=201)
+    return entity(ctx, render(ctx)(event), tail="events", kind="event", status=201)
 
 
 def event_at(ctx: GraphContext, request: Request) -> Event:
@@ -77,7 +81,7 @@ def event_at(ctx: GraphContext, request: Request) -> Event:
 
 async def get_event(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False)
-    return entity(ctx, render(ctx)(event_at(ctx, request)), tail="events")
+    return entity(ctx, render(ctx)(event_at(ctx, request)), tail="events", kind="event")
 
 
 def _check_update(event: Event, draft: EventDraft) -> None:
@@ -101,7 +105,7 @@ async def update_event(request: Request) -> Response:
         if event.type == "exception":
             draft.recurrence_given = False
         updated = ctx.mailbox.update_event(event, draft)
-    return entity(ctx, render(ctx)(updated), tail="events")
+    return entity(ctx, render(ctx)(updated), tail="events", kind="event")
 
 
 async def delete_event(request: Request) -> Response:

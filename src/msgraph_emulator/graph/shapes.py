@@ -243,3 +243,98 @@ def select_fields(shape: Mapping[str, Any], select: Iterable[str]) -> dict[str, 
     """`$select`: `@odata.etag` and `id` always stay, then the named properties in shape order."""
     wanted = set(select) | set(ALWAYS_SELECTED)
     return {key: value for key, value in shape.items() if key in wanted}
+
+
+EVENT_PROPERTIES = frozenset(
+    {
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "changeKey",
+        "categories",
+        "transactionId",
+        "originalStartTimeZone",
+        "originalEndTimeZone",
+        "iCalUId",
+        "reminderMinutesBeforeStart",
+        "isReminderOn",
+        "hasAttachments",
+        "subject",
+        "bodyPreview",
+        "importance",
+        "sensitivity",
+        "isAllDay",
+        "isCancelled",
+        "isOrganizer",
+        "responseRequested",
+        "seriesMasterId",
+        "showAs",
+        "type",
+        "webLink",
+        "onlineMeetingUrl",
+        "isOnlineMeeting",
+        "onlineMeetingProvider",
+        "allowNewTimeProposals",
+        "isDraft",
+        "hideAttendees",
+        "responseStatus",
+        "body",
+        "start",
+        "end",
+        "location",
+        "locations",
+        "recurrence",
+        "attendees",
+        "organizer",
+        "onlineMeeting",
+        "originalStart",
+        "cancelledOccurrences",
+        "exceptionOccurrences",
+        "attachments",
+        "calendar",
+        "extensions",
+        "instances",
+        "singleValueExtendedProperties",
+        "multiValueExtendedProperties",
+    }
+)
+CALENDAR_PROPERTIES = frozenset(
+    {
+        "id",
+        "name",
+        "color",
+        "hexColor",
+        "isDefaultCalendar",
+        "changeKey",
+        "canShare",
+        "canViewPrivateItems",
+        "canEdit",
+        "allowedOnlineMeetingProviders",
+        "defaultOnlineMeetingProvider",
+        "isTallyingResponses",
+        "isRemovable",
+        "owner",
+        "calendarPermissions",
+        "calendarView",
+        "events",
+    }
+)
+CONTACT_PROPERTIES = frozenset(
+    {
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "changeKey",
+        "parentFolderId",
+        *CONTACT_STRINGS,
+        *CONTACT_LISTS,
+        *CONTACT_ADDRESSES,
+        "photo",
+        "extensions",
+    }
+)
+SELECTABLE: dict[str, tuple[str, frozenset[str]]] = {
+    "event": ("microsoft.graph.event", EVENT_PROPERTIES),
+    "calendar": ("microsoft.graph.calendar", CALENDAR_PROPERTIES),
+    "contact": ("microsoft.graph.contact", CONTACT_PROPERTIES),
+}

@@ -62,6 +62,7 @@ async def list_calendar_view(request: Request) -> Response:
         fields=CALENDAR_VIEW_FIELDS,
         render=render(ctx),
         tail="calendarView",
+        kind="event",
         unselectable=CALENDAR_VIEW_UNSELECTABLE,
     )
 
@@ -77,5 +78,6 @@ async def list_instances(request: Request) -> Response:
         fields=CALENDAR_VIEW_FIELDS,
         render=render(ctx),
         tail=f"events('{master.id}')/instances",
+        kind="event",
         unselectable=CALENDAR_VIEW_UNSELECTABLE,
     )

@@ -233,3 +233,15 @@ def test_the_sdk_me_alias_names_the_callers_mailbox(graph: Graph) -> None:
     mine = graph.get("/me/calendars").json()["value"]
     aliased = graph.get("/users/me-token-to-replace/calendars").json()["value"]
     assert [c["id"] for c in aliased] == [c["id"] for c in mine]
+
+
+def test_select_names_match_in_any_case_and_unknown_ones_are_refused(graph: Graph) -> None:
+    event_id = path_id(graph.post("/me/events", event_body()).json()["id"])
+    chosen = graph.get(f"/me/events/{event_id}?$select=Subject,START").json()
+    assert set(chosen) == {"@odata.context", "@odata.etag", "id", "subject", "start"}
+    refused = graph.get(f"/me/events/{event_id}?$select=subject,colour")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == (
+        "Could not find a property named 'colour' on type 'microsoft.graph.event'."
+    )
+    assert graph.get("/me/calendars?$select=name,nope").status_code == 400
