@@ -96,13 +96,21 @@ class NotificationService:
 
     # -- the outbound machinery -------------------------------------------------------------
 
-    async def started(self) -> None:
-        """Start the service task on this loop unless it runs here already; wait until ready."""
-        loop = asyncio.get_running_loop()
+    def ensure_running(self) -> None:
+        """Start the service task on the running loop unless it runs there already (a no-op
+        outside any loop: code on another thread cannot start it)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
         task = self._task
         if task is None or task.done() or task.get_loop() is not loop:
             self._ready = asyncio.Event()
             self._task = loop.create_task(self._serve(self._ready))
+
+    async def started(self) -> None:
+        """The service task runs on this loop and its session is open."""
+        self.ensure_running()
         assert self._ready is not None
         await self._ready.wait()
 
@@ -157,6 +165,10 @@ class NotificationService:
         self.state_changed()
 
     def sweep(self) -> None:
+        """Drop expired subscriptions; also (re)starts the service on the running loop, so
+        subscriptions restored from a state file are served once requests arrive."""
+        if self.store.all():
+            self.ensure_running()
         expired = self.store.sweep(self.emulator.clock.now())
         for gone in expired:
             self._lifecycle.pop(gone.id, None)
