@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,11 +71,16 @@ class PlatformRepository:
         return await self._session.scalar(query)
 
     async def accounts(
-        self, organization_id: int, *, offset: int, limit: int, external_id: str | None = None
+        self,
+        organization_id: int,
+        *,
+        offset: int,
+        limit: int,
+        condition: ColumnElement[bool] | None = None,
     ) -> Sequence[Account]:
         query = select(Account).where(Account.organization_id == organization_id)
-        if external_id is not None:
-            query = query.where(Account.external_id == external_id)
+        if condition is not None:
+            query = query.where(condition)
         query = query.order_by(Account.id).offset(offset).limit(limit)
         return (await self._session.scalars(query)).all()
 

@@ -5,12 +5,11 @@ Services flush, never commit: the request (or CLI command) owns the transaction.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.kit.crypto import new_organization_secret
 from openelements.kit.errors import BadRequest, Conflict, NotFound, Unauthorized
+from openelements.platform.account_where import account_condition
 from openelements.platform.caller import Caller, require_org_admin
 from openelements.platform.models import Account, Organization
 from openelements.platform.rendering import account_out, organization_out
@@ -30,8 +29,6 @@ from openelements.platform.schemas import (
 from openelements.platform.users import insert_user
 
 WEBHOOK_FAILURE_POLICY = "notification.webhook.failure.policy"
-# The one `where` form /accounts understands without the CEQL engine: externalId = '<value>'.
-_EXTERNAL_ID_WHERE = re.compile(r"\s*externalId\s*=\s*'((?:[^'\x00]|''){0,255})'\s*", re.IGNORECASE)
 
 
 class OrganizationService:
@@ -94,9 +91,9 @@ class AccountService:
         self, caller: Caller, *, offset: int, limit: int, where: str | None
     ) -> list[AccountOut]:
         require_org_admin(caller)
-        external_id = _external_id_filter(where)
+        condition = account_condition(where) if where and where.strip() else None
         rows = await self._repository.accounts(
-            caller.organization_id, offset=offset, limit=limit, external_id=external_id
+            caller.organization_id, offset=offset, limit=limit, condition=condition
         )
         return [account_out(row) for row in rows]
 
@@ -200,12 +197,3 @@ def _ensure_may_deactivate(account: Account, *, active: bool) -> None:
 
 def _duplicate_external_id(external_id: str) -> Conflict:
     return Conflict(f"An account with externalId '{external_id}' already exists")
-
-
-def _external_id_filter(where: str | None) -> str | None:
-    if where is None or not where.strip():
-        return None
-    match = _EXTERNAL_ID_WHERE.fullmatch(where)
-    if match is None:
-        raise BadRequest("Error parsing query: /accounts supports only where=externalId='<value>'")
-    return match.group(1).replace("''", "'")

@@ -1,9 +1,12 @@
 """Accounts (spec §4.3, D11) and account settings (§10.8) through the real app."""
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from platform_harness import API, Tenant, create_account, create_user
+
+from openelements.kit.clock import ManualClock
 
 ACCOUNTS = f"{API}/accounts"
 
@@ -84,6 +87,30 @@ def test_list_pages_with_offset_and_page_size_and_filters_by_external_id(
     assert [a["externalId"] for a in _accounts(client, tenant, where="externalId = 'acct-3'")] == [
         "acct-3"
     ]
+
+
+def test_where_filters_accounts_with_ceql(
+    client: TestClient, tenant: Tenant, clock: ManualClock
+) -> None:
+    first = create_account(client, tenant, "acct_1")
+    clock.advance(timedelta(days=2))
+    create_account(client, tenant, "acct-2")
+    client.delete(f"{ACCOUNTS}/{first['id']}", headers=tenant.headers())
+
+    def external_ids(where: str) -> list[str | None]:
+        return [a["externalId"] for a in _accounts(client, tenant, where=where)]
+
+    assert external_ids("active = false") == ["acct_1"]
+    assert external_ids("defaultAccount = false and active = true") == ["acct-2"]
+    assert external_ids("externalId LIKE 'acct_%'") == ["acct_1"]
+    assert external_ids("externalId IN ('acct-2', 'zzz') or id = 1") == [
+        tenant.admin_email,
+        "acct-2",
+    ]
+    assert external_ids("createdDate = '2025-01-12'") == ["acct-2"]
+    assert external_ids("createdDate < '2025-01-12' and defaultAccount = false") == ["acct_1"]
+    assert external_ids(f"id = {first['id']}") == ["acct_1"]
+    assert external_ids("description IS NULL") == []
 
 
 def test_update_changes_fields_and_rejects_a_taken_external_id(
@@ -223,8 +250,10 @@ BAD_LIST_PARAMETERS = [
     {"pageSize": "100000"},
     {"offset": "-1"},
     {"offset": "99999999999999999999"},
-    {"where": "name = 'x'"},
+    {"where": "secret = 'x'"},
     {"where": "externalId = 'unterminated"},
+    {"where": "id = 99999999999999999999"},
+    {"where": "externalId = 'a\u0000b'"},
 ]
 
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from openelements.kit.errors import BadRequest, Unauthorized
+from openelements.platform.account_where import account_condition
 from openelements.platform.schemas import AccountSettingsChange, UserCreate, UserOut
-from openelements.platform.service import _external_id_filter
 from openelements.platform.sessions import bearer_token
 
 TOKEN = "pZ3k_-Qw9LxYz0aB1cD2eF3gH4iJ5kL6mN7oP8qR9sT"
@@ -28,28 +28,29 @@ def test_anything_but_one_bearer_token_is_401(header: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("where", "expected"),
+    ("where", "problem"),
     [
-        (None, None),
-        ("  ", None),
-        ("externalId = 'acme-001'", "acme-001"),
-        ("EXTERNALID='x'", "x"),
-        ("externalId = 'o''brien'", "o'brien"),
-        ("externalId = ''", ""),
+        ("name = ", "Error parsing query"),
+        ("secret = 'x'", "unknown field secret"),
+        ("id = 'seven'", "id takes an integer"),
+        ("id = 99999999999999999999999", "id is out of range"),
+        ("name = 5", "name takes a string"),
+        ("active = 'yes'", "active takes true or false"),
+        ("active LIKE 'x%'", "LIKE applies to text fields"),
+        ("createdDate IN ('2025-01-01')", "createdDate takes ="),
+        ("createdDate = 'soon'", "createdDate takes a date"),
     ],
 )
-def test_accounts_where_understands_external_id_equality(
-    where: str | None, expected: str | None
-) -> None:
-    assert _external_id_filter(where) == expected
+def test_accounts_where_refuses_what_it_cannot_mean(where: str, problem: str) -> None:
+    with pytest.raises(BadRequest, match="Error parsing query") as raised:
+        account_condition(where)
+    assert problem in raised.value.message
 
 
-@pytest.mark.parametrize(
-    "where", ["name = 'x'", "externalId = x", "externalId = 'a' or 1=1", "externalId = 'a''"]
-)
-def test_other_where_clauses_are_refused(where: str) -> None:
-    with pytest.raises(BadRequest, match="Error parsing query"):
-        _external_id_filter(where)
+def test_accounts_where_like_keeps_underscore_literal() -> None:
+    condition = account_condition("name LIKE 'a_b%'")
+    compiled = condition.compile(compile_kwargs={"literal_binds": True})
+    assert "a\\_b%" in str(compiled)
 
 
 @pytest.mark.parametrize(
