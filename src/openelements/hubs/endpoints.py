@@ -19,6 +19,7 @@ from openelements.container import Container, get_container
 from openelements.elements.base import Element
 from openelements.hubs.access import AccessCache, HubInstance, resolve_hub_instance
 from openelements.hubs.cursor import CursorSealer
+from openelements.hubs.grants import GrantCache, InstanceFetch
 from openelements.hubs.objects import object_metadata, objects_listing
 from openelements.hubs.routing import RESERVED_SEGMENTS, hub_segments, is_known_path
 from openelements.hubs.service import HubAnswer, HubCall, encode_json
@@ -61,6 +62,7 @@ class HubRuntime:
 
     def __init__(self, container: Container) -> None:
         self.access = AccessCache()
+        self.grants = GrantCache()
         self.cursors = CursorSealer(container.key_ring)
         firsts = {r.segments[0] for e in container.outbound.elements for r in e.hub_resources()}
         self.first_segments = frozenset({*firsts, "objects"})
@@ -119,11 +121,17 @@ async def _provider_call(
     instance: HubInstance,
     segments: list[str],
 ) -> HubAnswer:
-    calls = container.instances.calls
+    fetch = InstanceFetch(
+        instance_id=instance.instance_id,
+        calls=container.instances.calls,
+        elements=container.outbound.elements,
+        grants=hubs.grants,
+        clock=container.clock,
+    )
     call = HubCall(
         element=element,
         instance=instance,
-        fetch=lambda provider_request: calls.call(instance.instance_id, provider_request),
+        fetch=fetch,
         cursors=hubs.cursors,
         clock=container.clock,
     )
