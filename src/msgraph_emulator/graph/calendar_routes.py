@@ -14,7 +14,7 @@ from msgraph_emulator.graph.listing import collection, entity
 from msgraph_emulator.graph.mailbox import DuplicateCalendarName
 from msgraph_emulator.graph.problems import RequestProblem, bad_request, wrong_type
 from msgraph_emulator.graph.queryable import CALENDAR_FIELDS
-from msgraph_emulator.graph.shapes import CALENDAR_HEX_COLORS, render_calendar
+from msgraph_emulator.graph.shapes import CALENDAR_HEX_COLORS, CALENDAR_PROPERTIES, render_calendar
 
 COLORS = tuple(CALENDAR_HEX_COLORS)
 FOLDER_EXISTS = "A folder with the specified name already exists."
@@ -69,7 +69,7 @@ async def get_calendar(request: Request) -> Response:
 
 async def create_calendar(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True)
-    name, color = _fields(await ctx.body(), creating=True)
+    name, color = _fields(await ctx.body(names=CALENDAR_PROPERTIES), creating=True)
     ctx.mailbox.unique_calendar_names = ctx.emulator.settings.refuse_duplicate_calendar_names
     try:
         calendar = ctx.mailbox.create_calendar(name or "", color=color or "auto")
@@ -82,7 +82,7 @@ async def update_calendar(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True)
     calendar = ctx.calendar(_calendar_id(request))
     ctx.check_if_match(calendar.change_key)
-    name, color = _fields(await ctx.body(), creating=False)
+    name, color = _fields(await ctx.body(names=CALENDAR_PROPERTIES), creating=False)
     ctx.mailbox.unique_calendar_names = ctx.emulator.settings.refuse_duplicate_calendar_names
     try:
         ctx.mailbox.update_calendar(calendar, name=name, color=color)

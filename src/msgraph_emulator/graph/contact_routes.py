@@ -14,6 +14,7 @@ from msgraph_emulator.graph.queryable import CONTACT_FIELDS
 from msgraph_emulator.graph.shapes import (
     CONTACT_ADDRESSES,
     CONTACT_LISTS,
+    CONTACT_PROPERTIES,
     CONTACT_STRINGS,
     render_contact,
 )
@@ -67,7 +68,7 @@ async def get_contact(request: Request) -> Response:
 
 async def create_contact(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True, resource="contact")
-    props = read_contact(await ctx.body())
+    props = read_contact(await ctx.body(names=CONTACT_PROPERTIES))
     if not props.get("displayName"):
         props["displayName"] = _display_name(props)
     props.setdefault("fileAs", "")
@@ -79,7 +80,7 @@ async def update_contact(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True, resource="contact")
     contact = ctx.contact(str(request.path_params["contact"]))
     ctx.check_if_match(contact.change_key)
-    ctx.mailbox.update_contact(contact, read_contact(await ctx.body()))
+    ctx.mailbox.update_contact(contact, read_contact(await ctx.body(names=CONTACT_PROPERTIES)))
     return entity(ctx, render_contact(contact), tail="contacts", kind="contact")
 
 

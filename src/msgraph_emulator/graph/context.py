@@ -84,7 +84,9 @@ class GraphContext:
     def empty(self, status: int) -> Response:
         return Response(status_code=status)
 
-    async def body(self) -> dict[str, Any]:
+    async def body(self, *, names: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The JSON object sent, `@odata.*` annotations dropped (§3.3); keys matching one of
+        `names` in another case take its spelling, as Graph reads property names (D35)."""
         raw = await self.request.body()
         try:
             data = json.loads(raw) if raw.strip() else {}
@@ -92,7 +94,12 @@ class GraphContext:
             raise bad_request(UNREADABLE_BODY) from exc
         if not isinstance(data, dict):
             raise bad_request(UNREADABLE_BODY)
-        return {k: v for k, v in data.items() if not str(k).startswith("@odata.")}
+        spelling = {name.lower(): name for name in names}
+        return {
+            spelling.get(str(key).lower(), str(key)): value
+            for key, value in data.items()
+            if not str(key).startswith("@odata.")
+        }
 
     def calendar(self, calendar_id: str | None) -> Calendar:
         if calendar_id is None:

@@ -19,7 +19,7 @@ from msgraph_emulator.graph.items import Event
 from msgraph_emulator.graph.listing import collection, entity
 from msgraph_emulator.graph.mailbox import EventDraft
 from msgraph_emulator.graph.queryable import EVENT_FIELDS
-from msgraph_emulator.graph.shapes import render_event
+from msgraph_emulator.graph.shapes import EVENT_PROPERTIES, render_event
 
 
 def calendar_scope(request: Request) -> str | None:
@@ -53,7 +53,7 @@ async def list_events(request: Request) -> Response:
 async def create_event(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True)
     calendar_id = scoped_calendar_id(ctx, calendar_scope(request)) or ctx.calendar(None).id
-    draft = read_draft(await ctx.body(), creating=True)
+    draft = read_draft(await ctx.body(names=EVENT_PROPERTIES), creating=True)
     existing = ctx.mailbox.transactions.get(draft.transaction_id or "")
     if existing is not None and existing in ctx.mailbox.events:  # G08
         return entity(
@@ -97,7 +97,7 @@ async def update_event(request: Request) -> Response:
     ctx = GraphContext.open(request, write=True)
     event = event_at(ctx, request)
     ctx.check_if_match(event.change_key)
-    draft = read_draft(await ctx.body(), creating=False)
+    draft = read_draft(await ctx.body(names=EVENT_PROPERTIES), creating=False)
     _check_update(event, draft)
     if event.type == "occurrence":
         updated = ctx.mailbox.edit_occurrence(event, draft)

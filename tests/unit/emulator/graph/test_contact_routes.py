@@ -51,3 +51,27 @@ def test_contact_fields_are_type_checked(graph: Graph) -> None:
     refused = graph.post("/me/contacts", {"givenName": 5})
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "RequestBodyRead"
+
+
+def test_pascal_case_property_names_are_read_like_camel_case(graph: Graph) -> None:
+    created = graph.post(
+        "/me/contacts",
+        {
+            "GivenName": "Sam",
+            "Surname": "Lee",
+            "EmailAddresses": [{"Address": "x", "address": "s@x"}],
+        },
+    )
+    assert created.status_code == 201
+    assert created.json()["givenName"] == "Sam"
+    assert created.json()["displayName"] == "Sam Lee"
+    event = graph.post(
+        "/me/events",
+        {
+            "Subject": "Pascal",
+            "Start": {"dateTime": "2026-04-15T09:00:00", "timeZone": "UTC"},
+            "End": {"dateTime": "2026-04-15T10:00:00", "timeZone": "UTC"},
+        },
+    )
+    assert event.status_code == 201
+    assert event.json()["subject"] == "Pascal"
