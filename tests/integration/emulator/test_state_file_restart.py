@@ -1,4 +1,4 @@
-"""`--state FILE` with the real emulator process: what a client made survives a restart."""
+"""`--state FILE`: users, events, delta state and subscriptions survive a restart."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 import requests
+import uvicorn
 from aiohttp import web
 
-from conftest import serve_emulator
+from msgraph_emulator.app import create_app
 from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.identity.jwt import SigningKey
 from msgraph_emulator.state_file import attach
@@ -97,6 +98,30 @@ def test_users_events_and_delta_state_survive_a_restart(tmp_path: Path) -> None:
         later = requests.get(f"{origin}/v1.0/{path_and_query}", headers=headers, timeout=5)
         assert later.status_code == 200
         assert later.json()["value"] == []
+
+
+@contextmanager
+def serve_emulator(emulator: Emulator) -> Iterator[str]:
+    """Like the conftest helper (which a test module cannot import reliably: several
+    directories have a `conftest`): uvicorn on a free loopback port, in a thread."""
+    config = uvicorn.Config(
+        create_app(emulator=emulator), port=0, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "the emulator did not start"
+        assert time.monotonic() < deadline, "the emulator did not start in time"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    emulator.origin = f"http://127.0.0.1:{port}"
+    try:
+        yield emulator.origin
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 class Hook:
