@@ -133,6 +133,18 @@ class PlatformRepository:
             found[user_id].add(key)
         return found
 
+    async def lock_user(self, user_id: int) -> None:
+        """Serialize changes to one user's roles (a no-op on SQLite, whose writers queue)."""
+        await self._session.execute(
+            select(AppUser.id).where(AppUser.id == user_id).with_for_update()
+        )
+
+    async def lock_account(self, account_id: int) -> None:
+        """Serialize changes to one account's settings."""
+        await self._session.execute(
+            select(Account.id).where(Account.id == account_id).with_for_update()
+        )
+
     async def grant(self, user_id: int, role_key: str) -> None:
         if await self._session.get(UserRole, (user_id, role_key)) is None:
             self._session.add(UserRole(user_id=user_id, role_key=role_key))

@@ -177,6 +177,7 @@ class AccountSettingsService:
             if await self._repository.account(caller.organization_id, account_id) is None:
                 raise NotFound(f"No account with id {account_id}")
         if body.webhook_failure_policy is not None:
+            await self._repository.lock_account(account_id)
             await self._repository.put_setting(
                 account_id,
                 key=WEBHOOK_FAILURE_POLICY,

@@ -238,6 +238,7 @@ class UserService:
         await self._change_credentials(user, email=body.email, password_hash=password_hash)
         if roles is not None:
             self._ensure_keeps_own_org_admin(caller, user, roles=roles)
+            await self._repository.lock_user(user.id)
             await self._repository.replace_roles(user.id, _values(roles))
         return await self._out(user, reveal_secret=user.id == caller.user_id)
 
@@ -296,6 +297,7 @@ class UserService:
             raise NotFound(f"No role '{_shown(role_key)}' (roles: org-admin, admin, org)")
         if not (can_manage(caller.actor, _subject(user)) and can_grant(caller.actor, role)):
             raise Forbidden(f"Not allowed to change role '{role.value}' of this user")
+        await self._repository.lock_user(user.id)
         return user, role
 
     def _ensure_may_set_active(self, caller: Caller, user: AppUser, *, active: bool) -> None:

@@ -96,3 +96,53 @@ def test_concurrent_account_creations_all_succeed_and_duplicates_conflict(
     external_ids = {a["externalId"] for a in listed.json() if not a["defaultAccount"]}
     assert external_ids == {*wanted, "same"}
     assert len({r.json()["id"] for r in responses}) == CONCURRENT_CREATIONS
+
+
+async def _same_request_many_times(
+    base_url: str, tenant: Tenant, *, method: str, path: str, body: object, times: int
+) -> list[httpx2.Response]:
+    limits = httpx2.Limits(max_connections=times)
+    async with httpx2.AsyncClient(base_url=base_url, limits=limits, timeout=60) as http:
+        return await asyncio.gather(
+            *(http.request(method, path, headers=tenant.headers(), json=body) for _ in range(times))
+        )
+
+
+@pytest.mark.slow
+def test_concurrent_role_grants_and_setting_changes_all_succeed(
+    app: FastAPI, settings: Settings
+) -> None:
+    tenant = asyncio.run(_seed(settings))
+    user_body = {"firstName": "D", "lastName": "S", "email": "d@acme.example", "password": "p"}
+    key = "notification.webhook.failure.policy"
+    with serve(app) as base_url:
+        account = httpx2.post(
+            f"{base_url}/accounts", headers=tenant.headers(), json={"externalId": "a"}
+        ).json()
+        user = httpx2.post(
+            f"{base_url}/accounts/{account['id']}/users", headers=tenant.headers(), json=user_body
+        ).json()
+        grants = asyncio.run(
+            _same_request_many_times(
+                base_url,
+                tenant,
+                method="PUT",
+                path=f"/users/{user['id']}/roles/admin",
+                body=None,
+                times=10,
+            )
+        )
+        changes = asyncio.run(
+            _same_request_many_times(
+                base_url,
+                tenant,
+                method="POST",
+                path=f"/accounts/{account['id']}/settings",
+                body={key: "queue"},
+                times=10,
+            )
+        )
+    assert [r.status_code for r in grants] == [200] * 10
+    assert {tuple(role["key"] for role in r.json()) for r in grants} == {("admin",)}
+    assert [r.status_code for r in changes] == [200] * 10
+    assert {r.json()[key] for r in changes} == {"queue"}
