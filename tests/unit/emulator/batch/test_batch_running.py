@@ -13,6 +13,11 @@ from starlette.testclient import TestClient
 from msgraph_emulator.batch import BatchItem, ItemResponse, parse_batch, routes, run_batch
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
 @pytest.mark.anyio
 async def test_dependants_of_a_failed_item_get_424_and_never_run() -> None:
     items = parse_batch(

@@ -19,6 +19,11 @@ from msgraph_emulator.delivery import (
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
 class ScriptedSender:
     """Answers with the given statuses in turn (None: a timeout); records what it got."""
 
