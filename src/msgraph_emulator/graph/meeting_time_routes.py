@@ -72,7 +72,11 @@ def _slots(ctx: GraphContext, constraint: dict[str, Any]) -> list[tuple[datetime
         raise bad_request("timeSlots must be a list.", code="ErrorInvalidParameter")
     slots = []
     for slot in given:
-        folded = {str(k).lower(): v for k, v in (slot or {}).items()}
+        if not isinstance(slot, dict):
+            raise bad_request(
+                "Each time slot needs a start and an end.", code="ErrorInvalidParameter"
+            )
+        folded = {str(k).lower(): v for k, v in slot.items()}
         slots.append((read_time(folded.get("start"))[0], read_time(folded.get("end"))[0]))
     if not slots:
         now = ctx.emulator.clock.now().replace(second=0, microsecond=0)
@@ -103,7 +107,9 @@ def _attendees(
         raise bad_request("attendees must be a list.", code="ErrorInvalidParameter")
     found = []
     for attendee in listed:
-        address = ((attendee or {}).get("emailAddress") or {}).get("address") or ""
+        if not isinstance(attendee, dict) or not isinstance(attendee.get("emailAddress"), dict):
+            raise bad_request("Each attendee needs an emailAddress.", code="ErrorInvalidParameter")
+        address = str(attendee["emailAddress"].get("address") or "")
         user = ctx.emulator.directory.user_by_id_or_upn(address) if address else None
         mailbox = ctx.emulator.ensure_mailbox(user) if user else None
         found.append(
@@ -148,7 +154,10 @@ def _suggestion(
 async def find_meeting_times(request: Request) -> Response:
     ctx = GraphContext.open(request, write=False)
     params = {str(k).lower(): v for k, v in (await ctx.body()).items()}
-    constraint = {str(k).lower(): v for k, v in (params.get("timeconstraint") or {}).items()}
+    given = params.get("timeconstraint") or {}
+    if not isinstance(given, dict):
+        raise bad_request("timeConstraint must be an object.", code="ErrorInvalidParameter")
+    constraint = {str(k).lower(): v for k, v in given.items()}
     domain = str(constraint.get("activitydomain") or "work").lower()
     zone = (
         None

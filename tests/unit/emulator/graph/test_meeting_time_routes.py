@@ -81,3 +81,9 @@ def test_unknown_attendees_score_49_and_the_threshold_applies(graph: Graph) -> N
 def test_a_bad_duration_is_refused(graph: Graph) -> None:
     refused = graph.post("/me/findMeetingTimes", _request(meetingDuration="an hour"))
     assert refused.status_code == 400
+
+
+def test_malformed_attendees_and_slots_are_refused(graph: Graph) -> None:
+    assert graph.post("/me/findMeetingTimes", {"attendees": ["sam"]}).status_code == 400
+    bad_slots = {"timeConstraint": {"timeSlots": ["tomorrow"]}}
+    assert graph.post("/me/findMeetingTimes", bad_slots).status_code == 400
