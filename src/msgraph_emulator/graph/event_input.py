@@ -8,7 +8,7 @@ zone named next to them (Windows or IANA names, G06).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 
 from msgraph_emulator.graph.body_text import wrap_html
@@ -45,6 +45,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "importance": IMPORTANCE,
     "onlineMeetingProvider": MEETING_PROVIDERS,
 }
+FIRST_YEAR, LAST_YEAR = 1601, 4500
 _BOOLEANS = (
     "isAllDay",
     "isReminderOn",
@@ -187,7 +188,9 @@ def read_time(value: Any) -> tuple[datetime, str]:
         moment = parse_wall(_string(value.get("dateTime")), zone)
     except WireTimeError as exc:
         raise wrong_type(value.get("dateTime"), "Edm.DateTimeOffset") from exc
-    return moment, zone_name
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # Outlook's own calendar range
+        raise wrong_type(value.get("dateTime"), "Edm.DateTimeOffset")
+    return moment.astimezone(UTC), zone_name
 
 
 def read_draft(body: Any, *, creating: bool) -> EventDraft:

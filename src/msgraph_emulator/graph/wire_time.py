@@ -78,7 +78,10 @@ def parse_offset(text: str) -> datetime:
     """An aware UTC datetime from an ISO-8601 string; without an offset the value is UTC."""
     naive, offset = _parse(text)
     zone = UTC if offset is None else _offset_zone(offset)
-    return naive.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        return naive.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError as exc:
+        raise WireTimeError(f"Cannot parse date and time '{text}'") from exc
 
 
 def parse_date(text: str) -> date:

@@ -245,3 +245,8 @@ def test_select_names_match_in_any_case_and_unknown_ones_are_refused(graph: Grap
         "Could not find a property named 'colour' on type 'microsoft.graph.event'."
     )
     assert graph.get("/me/calendars?$select=name,nope").status_code == 400
+
+
+def test_dates_outside_the_calendar_range_are_refused(graph: Graph) -> None:
+    far = event_body(end={"dateTime": "9999-12-31T23:59:59", "timeZone": "UTC"})
+    assert graph.post("/me/events", far).status_code == 400

@@ -155,3 +155,12 @@ def test_a_calendar_scoped_view_shows_only_that_calendar(graph: Graph) -> None:
     assert [e["subject"] for e in default["value"]] == ["home"]
     everything = graph.get(f"/users/dana@acme.example/calendarView?{WINDOW}").json()
     assert len(everything["value"]) == 2
+
+
+def test_windows_at_the_edge_of_time_do_not_crash(graph: Graph) -> None:
+    edge = graph.get(
+        "/me/calendarView?startDateTime=0001-01-01T00:00:00%2B05:00"
+        "&endDateTime=9999-12-31T23:59:59-05:00"
+    )
+    assert edge.status_code == 400
+    assert edge.json()["error"]["code"] == "ErrorInvalidParameter"
