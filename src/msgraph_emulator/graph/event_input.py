@@ -171,6 +171,15 @@ def _simple_props(body: Mapping[str, Any]) -> dict[str, Any]:
     return props
 
 
+def unsupported_zone(name: str) -> RequestProblem:
+    return RequestProblem(
+        400,
+        "TimeZoneNotSupportedException",
+        f"A valid TimeZone value must be specified. The following TimeZone value is not "
+        f"supported: '{name}'.",
+    )
+
+
 def read_time(value: Any) -> tuple[datetime, str]:
     """A `dateTimeTimeZone` → (aware UTC datetime, zone name as given)."""
     if not isinstance(value, Mapping):
@@ -178,12 +187,7 @@ def read_time(value: Any) -> tuple[datetime, str]:
     zone_name = str(value.get("timeZone") or "UTC")
     zone = resolve_zone(zone_name)
     if zone is None:
-        raise RequestProblem(
-            400,
-            "TimeZoneNotSupportedException",
-            f"A valid TimeZone value must be specified. The following TimeZone value is not "
-            f"supported: '{zone_name}'.",
-        )
+        raise unsupported_zone(zone_name)
     try:
         moment = parse_wall(_string(value.get("dateTime")), zone)
     except WireTimeError as exc:
@@ -206,6 +210,9 @@ def read_draft(body: Any, *, creating: bool) -> EventDraft:
             draft.recurrence = parse_recurrence(body["recurrence"])
         except RecurrenceError as exc:
             raise bad_request(str(exc), code="ErrorInvalidRequest") from exc
+        named = draft.recurrence.range.recurrence_time_zone if draft.recurrence else ""
+        if named and resolve_zone(named) is None:
+            raise unsupported_zone(named)
         draft.recurrence_given = True
     if creating and isinstance(body.get("transactionId"), str):
         draft.transaction_id = body["transactionId"]

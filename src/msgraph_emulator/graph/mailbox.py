@@ -233,9 +233,10 @@ class Mailbox:
 
     def series_dtstart(self, master: Event) -> datetime:
         assert master.recurrence is not None
-        zone = resolve_zone(master.recurrence.range.recurrence_time_zone or master.start_zone)
-        local = master.start.astimezone(zone or UTC)
-        return series_start(master.recurrence, start_time=local.time(), zone=zone or UTC)
+        named = master.recurrence.range.recurrence_time_zone
+        zone = (named and resolve_zone(named)) or resolve_zone(master.start_zone) or UTC
+        local = master.start.astimezone(zone)
+        return series_start(master.recurrence, start_time=local.time(), zone=zone)
 
     def occurrence_starts(self, master: Event, *, start: datetime, end: datetime) -> list[datetime]:
         """Original starts (UTC) of the master's occurrences overlapping the window."""

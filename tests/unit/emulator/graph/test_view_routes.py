@@ -164,3 +164,30 @@ def test_windows_at_the_edge_of_time_do_not_crash(graph: Graph) -> None:
     )
     assert edge.status_code == 400
     assert edge.json()["error"]["code"] == "ErrorInvalidParameter"
+
+
+def test_a_recurrence_zone_sets_the_wall_clock_of_the_series(graph: Graph) -> None:
+    body = _event(
+        "tokyo",
+        "2026-04-06T00:00:00",
+        "2026-04-06T01:00:00",
+        recurrence={
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {
+                "type": "numbered",
+                "startDate": "2026-04-06",
+                "numberOfOccurrences": 2,
+                "recurrenceTimeZone": "Tokyo Standard Time",
+            },
+        },
+    )
+    assert graph.post("/me/events", body).status_code == 201
+    view = graph.get(f"/me/calendarView?{WINDOW}").json()["value"]
+    assert [e["start"]["dateTime"] for e in view] == [
+        "2026-04-06T00:00:00.0000000",
+        "2026-04-07T00:00:00.0000000",
+    ]
+    body["recurrence"]["range"]["recurrenceTimeZone"] = "Moon Standard Time"
+    refused = graph.post("/me/events", body)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "TimeZoneNotSupportedException"
