@@ -35,6 +35,12 @@ from msgraph.generated.models.recurrence_pattern import RecurrencePattern
 from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
 from msgraph.generated.models.recurrence_range import RecurrenceRange
 from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
+from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
+    GetSchedulePostRequestBody,
+)
+from msgraph.generated.users.item.events.item.accept.accept_post_request_body import (
+    AcceptPostRequestBody,
+)
 from msgraph_core.tasks.page_iterator import PageIterator
 
 with warnings.catch_warnings():
@@ -42,6 +48,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
         CalendarViewRequestBuilder,
+    )
+    from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
+    from msgraph.generated.users.item.events.item.instances.instances_request_builder import (
+        InstancesRequestBuilder,
     )
 
 pytestmark = [
@@ -227,3 +237,96 @@ async def test_sdk_runs_event_crud(running_emulator: Any) -> None:
 async def test_sdk_pages_a_calendar_view_with_its_page_iterator(running_emulator: Any) -> None:
     async with _sdk_client(running_emulator.base_url) as client:
         await _calendar_view_paging(client, running_emulator.base_url)
+
+
+async def _queries_actions_and_schedule(client: GraphServiceClient, base_url: str) -> None:
+    for n, show_as in enumerate(("busy", "free", "busy")):
+        await client.me.events.post(
+            Event(
+                subject=f"e{n}",
+                start=_when(f"2026-04-1{n}T09:00:00"),
+                end=_when(f"2026-04-1{n}T10:00:00"),
+                additional_data={"showAs": show_as},
+            )
+        )
+    query = EventsRequestBuilder.EventsRequestBuilderGetQueryParameters(
+        filter="showAs eq 'busy'", orderby=["subject desc"], select=["subject", "start"], count=True
+    )
+    config = RequestConfiguration(query_parameters=query)
+    config.headers.add("Prefer", 'outlook.timezone="Pacific Standard Time"')
+    page = await client.me.events.get(config)
+    assert page is not None
+    assert [e.subject for e in page.value or []] == ["e2", "e0"]
+    assert page.odata_count == 2
+    first = (page.value or [])[0]
+    assert first.start is not None
+    assert first.start.time_zone == "Pacific Standard Time"
+    assert first.start.date_time == "2026-04-12T02:00:00.0000000"
+    accepted = client.me.events.by_event_id(first.id or "")
+    await accepted.accept.post(AcceptPostRequestBody(comment="ok", send_response=True))
+    after = await accepted.get()
+    assert after is not None
+    assert after.response_status is not None
+    assert after.response_status.response is not None
+    assert after.response_status.response.value == "accepted"
+    schedule = await client.me.calendar.get_schedule.post(
+        GetSchedulePostRequestBody(
+            schedules=[UPN],
+            start_time=_when("2026-04-10T08:00:00"),
+            end_time=_when("2026-04-10T12:00:00"),
+            availability_view_interval=60,
+        )
+    )
+    assert schedule is not None
+    (info,) = schedule.value or []
+    assert info.availability_view == "0200"
+
+
+async def _series_instances(client: GraphServiceClient, base_url: str) -> None:
+    master = await client.me.events.post(
+        Event(
+            subject="Monthly",
+            start=_when("2026-01-08T15:00:00"),
+            end=_when("2026-01-08T16:00:00"),
+            recurrence=PatternedRecurrence(
+                pattern=RecurrencePattern(
+                    type=RecurrencePatternType.RelativeMonthly,
+                    interval=1,
+                    days_of_week=[DayOfWeek.Thursday],
+                ),
+                range=RecurrenceRange(
+                    type=RecurrenceRangeType.Numbered,
+                    start_date=dt.date(2026, 1, 1),
+                    number_of_occurrences=6,
+                ),
+            ),
+        )
+    )
+    assert master is not None
+    assert master.recurrence is not None
+    query = InstancesRequestBuilder.InstancesRequestBuilderGetQueryParameters(
+        start_date_time="2026-01-01T00:00:00Z", end_date_time="2027-01-01T00:00:00Z"
+    )
+    instances = await client.me.events.by_event_id(master.id or "").instances.get(
+        RequestConfiguration(query_parameters=query)
+    )
+    assert instances is not None
+    days = [(e.start.date_time or "")[:10] for e in instances.value or [] if e.start]
+    assert days == [
+        "2026-01-01",
+        "2026-02-05",
+        "2026-03-05",
+        "2026-04-02",
+        "2026-05-07",
+        "2026-06-04",
+    ]
+
+
+async def test_sdk_queries_acts_and_reads_schedules(running_emulator: Any) -> None:
+    async with _sdk_client(running_emulator.base_url) as client:
+        await _queries_actions_and_schedule(client, running_emulator.base_url)
+
+
+async def test_sdk_reads_the_instances_of_a_relative_monthly_series(running_emulator: Any) -> None:
+    async with _sdk_client(running_emulator.base_url) as client:
+        await _series_instances(client, running_emulator.base_url)
