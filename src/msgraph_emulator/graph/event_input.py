@@ -112,8 +112,8 @@ def normalize_location(value: Any, *, unique_id_type: str) -> dict[str, Any]:
 def normalize_attendee(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise wrong_type(value, "microsoft.graph.attendee")
-    status = value.get("status") if isinstance(value.get("status"), Mapping) else {}
-    assert isinstance(status, Mapping)
+    given = value.get("status")
+    status: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     response = enum_value(status.get("response") or "none", RESPONSES, enum_name="responseType")
     return {
         "type": enum_value(
