@@ -130,7 +130,7 @@ def series(draw: st.DrawFn) -> tuple[dict, dict, str, time, int, datetime, datet
     at = time(draw(st.integers(0, 23)), draw(st.sampled_from((0, 15, 30, 45))))
     minutes = draw(st.sampled_from((0, 30, 60, 24 * 60, 3 * 24 * 60)))
     window_start = datetime.combine(start, time(0), UTC) + timedelta(
-        hours=draw(st.integers(-48, 24 * 800))
+        hours=draw(st.one_of(st.integers(-48, 24 * 60), st.integers(-48, 24 * 800)))
     )
     window_end = window_start + timedelta(hours=draw(st.integers(1, 24 * 120)))
     return draw(patterns), rng, zone, at, minutes, window_start, window_end
