@@ -281,7 +281,10 @@ class GraphExchange(_Exchange):
         path = self.scope["path"]
         rewritten = _ALIAS_PATH.sub(f"{GRAPH_PREFIX}/me", path, count=1)
         if rewritten != path:
-            self.scope = dict(self.scope, path=rewritten, raw_path=rewritten.encode())
+            # The raw path keeps its percent-encoding: ids may hold an encoded "/".
+            raw = self.scope.get("raw_path") or path.encode()
+            raw_rewritten = _ALIAS_PATH.sub(f"{GRAPH_PREFIX}/me", raw.decode("latin-1"), count=1)
+            self.scope = dict(self.scope, path=rewritten, raw_path=raw_rewritten.encode("latin-1"))
             self.state = self.scope["state"]
 
     def _authenticate(self) -> TokenProblem | None:
