@@ -9,11 +9,12 @@ the cursor points at that same provider page and says how many of its records to
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
+
+import orjson
 
 from openelements.elements.base import ProviderRequest, ProviderResponse
 from openelements.hubs.cursor import INVALID_TOKEN, PageCursor
@@ -116,7 +117,7 @@ async def read_page(
     page_size: int,
     skip: int,
     base_url: str,
-    decode: Decode = json.loads,
+    decode: Decode = orjson.loads,
 ) -> Page:
     """Fill one hub page, starting at `request` and skipping `skip` records of its answer."""
     page = Page()

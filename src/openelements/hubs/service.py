@@ -11,11 +11,12 @@ instance turned `filter.response.nulls` off (D32). Provider failures arrive alre
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from openelements.elements.base import Element, HubResource, ProviderRequest, ResourceKind
 from openelements.hubs.access import HubInstance
@@ -58,7 +59,7 @@ class HubAnswer:
 
 
 def encode_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return orjson.dumps(value)
 
 
 class HubCall:
@@ -78,7 +79,7 @@ class HubCall:
         self._clock = clock
         self._base_url = element.deployment_configuration().get("base.url", "")
         # D32 while decoding: Graph's answer is read once, nulls dropped on the way.
-        self._decode: Decode = loads_without_nulls if instance.filter_nulls else json.loads
+        self._decode: Decode = loads_without_nulls if instance.filter_nulls else orjson.loads
 
     async def run(
         self,
@@ -193,8 +194,8 @@ class HubCall:
                 return {}
             raise BadRequest("Invalid request body: a JSON object is required")
         try:
-            document = json.loads(body)
-        except ValueError:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
             raise BadRequest("Invalid request body: not valid JSON") from None
         return writable_body(document, read_only=resource.read_only_fields)
 
