@@ -32,6 +32,7 @@ __all__ = ["HubRuntime", "RootAliasRoute", "hub_runtime", "router"]
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 ASYNC_REQUEST_HEADER = "elements-async-request"
+BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
 class RootAliasRoute(APIRoute):
@@ -107,7 +108,7 @@ async def hub_call(request: Request) -> Response:
 def _require_json_content(request: Request) -> None:
     """Spec §2: a request body must be JSON (a charset parameter is allowed)."""
     kind = request.headers.get("content-type")
-    if kind is None or request.method not in {"POST", "PATCH", "PUT"}:
+    if kind is None or request.method not in BODY_METHODS:
         return
     if kind.split(";", 1)[0].strip().lower() != "application/json":
         raise UnsupportedMediaType("Request bodies must be application/json")
@@ -139,7 +140,7 @@ async def _provider_call(
         method=request.method,
         segments=segments,
         query=request.query_params,
-        body=await request.body(),
+        body=await request.body() if request.method in BODY_METHODS else b"",
         if_match=request.headers.get("if-match"),
     )
 

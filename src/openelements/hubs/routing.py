@@ -63,7 +63,11 @@ def hub_segments(raw_path: str, *, base_path: str) -> list[str]:
 def match_resource(
     resources: Sequence[HubResource], segments: Sequence[str], *, method: str
 ) -> ResourceMatch:
-    """The resource for `method` on `segments`; 404 for an unknown path, 405 with `Allow`."""
+    """The resource for `method` on `segments`; 404 for an unknown path, 405 with `Allow`.
+
+    D74 step 1: the element's own resources always win. Common-resource names (transformations,
+    a later issue) are to be resolved where this raises `NotFound`, and `is_known_path`'s check
+    before authentication must then accept those names too."""
     allowed: set[str] = set()
     for resource in resources:
         parameters = _bind(resource, segments)
