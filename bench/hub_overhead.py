@@ -11,8 +11,12 @@ Requests: GET one event; a 50-event list page. Each at concurrency 1 and 32.
 Throttling is lifted on both sides so that the limits measured are the processes' own: the
 emulator serves 1000 concurrent requests per mailbox and the gateway's per-mailbox limiter is
 raised from Graph's 4 to 64 (with 4, a single mailbox would cap every Python gateway at 4 in
-flight). wrk comes from Debian (`apt-get install wrk`); the script installs it when missing
-and it can. All processes share the machine: read the figures as relative, not absolute.
+flight). Small emulator answers on a kept-alive connection arrive about 40 ms late (the body's
+last bytes wait for a delayed ACK: seen with curl too), so "GET event" at c=1 measures that
+wait, not the gateway; "list 50" (large answers) does not have it. wrk comes from Debian
+(`apt-get install wrk`); the script installs it when missing and it can. All processes share
+the machine: read the figures as relative, not absolute; "CPU per request" (the serving
+process's CPU time over the requests it served) is the figure least disturbed by neighbours.
 """
 
 from __future__ import annotations
