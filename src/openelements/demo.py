@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -62,6 +61,7 @@ __all__ = [
 ]
 
 READY_LINE = "openelements demo is ready"
+DATABASE_FILES = ("openelements.db", "openelements.db-wal", "openelements.db-shm")
 STARTUP_SECONDS = 60.0
 
 
@@ -438,13 +438,14 @@ def demo(
     port: Annotated[int, typer.Option(help="Gateway port (0 picks a free one).")] = 8000,
     emulator_port: Annotated[int, typer.Option(help="Emulator port (0 picks a free one).")] = 8765,
     directory: Annotated[
-        Path, typer.Option(help="Where the demo's SQLite database, keys and logs go (emptied).")
+        Path, typer.Option(help="Where the demo's SQLite database, keys and log go.")
     ] = Path(".openelements/demo"),
 ) -> None:
     """Emulator + gateway on SQLite, a seeded mailbox, a connected instance, curl lines to try."""
-    shutil.rmtree(directory, ignore_errors=True)  # the emulator's state lives in memory only
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
     directory = directory.resolve()
+    for name in DATABASE_FILES:  # fresh each run: the emulator's mailbox lives in memory only
+        (directory / name).unlink(missing_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
     with (directory / "processes.log").open("wb") as log:
         try:
