@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openelements.container import Container
+from openelements.hubs.single_flight import SingleFlight
 from openelements.instances.repository import InstanceRepository
 from openelements.instances.service import InstanceService
 from openelements.platform.authorization import Credentials
@@ -47,6 +48,7 @@ class AccessCache:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._entries: dict[str, tuple[float, HubInstance]] = {}
+        self.loads: SingleFlight[str, HubInstance] = SingleFlight()
 
     @staticmethod
     def key_of(authorization: str) -> str:

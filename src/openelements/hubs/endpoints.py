@@ -89,13 +89,7 @@ async def hub_call(request: Request) -> Response:
     _require_known(container, request.method, segments)
     if (request.headers.get(ASYNC_REQUEST_HEADER) or "").strip().lower() == "true":
         raise BadRequest("Asynchronous requests are not supported")  # D40
-    credentials = get_credentials(request)
-    key = AccessCache.key_of(request.headers["authorization"])
-    instance = hubs.access.get(key)
-    if instance is None:
-        platform = runtime_of(container, passwords=password_hashing(request))
-        instance = await resolve_hub_instance(container, runtime=platform, credentials=credentials)
-        hubs.access.put(key, instance)
+    instance = await _hub_instance(request, container, hubs)
     element = container.outbound.elements.get(instance.element_key)
     if segments[0] == "objects":
         answer = _objects(request, element, segments, instance)
@@ -103,6 +97,23 @@ async def hub_call(request: Request) -> Response:
         _require_json_content(request)
         answer = await _provider_call(request, container, hubs, element, instance, segments)
     return Response(answer.body, media_type=JSON_MEDIA_TYPE, headers=answer.headers)
+
+
+async def _hub_instance(request: Request, container: Container, hubs: HubRuntime) -> HubInstance:
+    """The caller's instance, from the access cache or one shared lookup per header value."""
+    credentials = get_credentials(request)
+    key = AccessCache.key_of(request.headers["authorization"])
+    cached = hubs.access.get(key)
+    if cached is not None:
+        return cached
+
+    async def resolve() -> HubInstance:
+        platform = runtime_of(container, passwords=password_hashing(request))
+        resolved = await resolve_hub_instance(container, runtime=platform, credentials=credentials)
+        hubs.access.put(key, resolved)
+        return resolved
+
+    return await hubs.access.loads.run(key, resolve)
 
 
 def _require_json_content(request: Request) -> None:

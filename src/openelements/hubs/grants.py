@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from openelements.elements.base import AccessTokenRejected, ProviderRequest, ProviderResponse
 from openelements.elements.registry import ElementRegistry
+from openelements.hubs.single_flight import SingleFlight
 from openelements.instances.calls import InstanceCalls
 from openelements.instances.tokens import AccessGrant
 from openelements.kit.clock import Clock
@@ -39,6 +40,7 @@ class GrantCache:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._entries: dict[int, tuple[float, AccessGrant]] = {}
+        self.loads: SingleFlight[int, AccessGrant] = SingleFlight()
 
     def get(self, instance_id: int, *, now: dt.datetime) -> AccessGrant | None:
         entry = self._entries.get(instance_id)
@@ -72,8 +74,7 @@ class InstanceFetch:
     async def __call__(self, request: ProviderRequest) -> ProviderResponse:
         grant = self.grants.get(self.instance_id, now=self.clock.now())
         if grant is None:
-            grant = await self.calls.keeper.current(self.instance_id)
-            self.grants.put(grant)
+            grant = await self.grants.loads.run(self.instance_id, self._load)
         element = self.elements.get(grant.element_key)
         try:
             return await element.call(
@@ -82,3 +83,8 @@ class InstanceFetch:
         except AccessTokenRejected:
             self.grants.drop(self.instance_id)
         return await self.calls.call(self.instance_id, request)
+
+    async def _load(self) -> AccessGrant:
+        grant = await self.calls.keeper.current(self.instance_id)
+        self.grants.put(grant)
+        return grant

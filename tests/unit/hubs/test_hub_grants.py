@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any, cast
 
@@ -106,3 +107,11 @@ async def test_a_rejected_cached_grant_is_dropped_and_the_call_goes_through_refr
     assert response.json() == {"via": "instance calls"}
     assert len(calls.fallbacks) == 1
     assert cache.get(42, now=NOW) is None
+
+
+@pytest.mark.anyio
+async def test_concurrent_misses_share_one_grant_read() -> None:
+    element, calls = FakeElement(reject=set()), FakeCalls()
+    fetch = _fetch(element, calls, GrantCache(monotonic=Ticks()))
+    await asyncio.gather(*(fetch(ProviderRequest("GET", "me/events")) for _ in range(32)))
+    assert calls.keeper.reads == 1
