@@ -109,6 +109,9 @@ class LocalWorker:
             except IntegrityError:
                 self._outcomes[:0] = outcomes  # two claims raced for one lock: go again
                 continue
+            except asyncio.CancelledError:
+                self._outcomes[:0] = outcomes  # stop() records them
+                raise
             except Exception:
                 self._outcomes[:0] = outcomes
                 log.exception("jobs_round_failed")

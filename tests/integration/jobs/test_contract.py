@@ -202,7 +202,7 @@ async def test_a_periodic_task_fires_once_per_period_with_two_runners(
     def registry_with_tick() -> TaskRegistry:
         registry = TaskRegistry()
 
-        @registry.periodic(name="test.tick", schedule=Interval(timedelta(milliseconds=500)))
+        @registry.periodic(name="test.tick", schedule=Interval(timedelta(milliseconds=250)))
         async def tick(ctx: JobContext) -> None:
             periods.append(ctx.scheduled_for)
 
@@ -212,7 +212,7 @@ async def test_a_periodic_task_fires_once_per_period_with_two_runners(
     second = harness.backend(registry_with_tick())
     await harness.start(first)
     await harness.start(second)
-    await asyncio.sleep(2.2)
+    await asyncio.sleep(1.3)
 
     assert None not in periods
     assert len(periods) >= 3
