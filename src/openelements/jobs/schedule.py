@@ -45,8 +45,10 @@ class Interval:
     period: timedelta
 
     def __post_init__(self) -> None:
-        if self.period <= timedelta(0):
-            raise ValueError("period must be positive")
+        # Periods are stored as whole Unix seconds (procrastinate's periodic defers too).
+        seconds = self.period.total_seconds()
+        if seconds < 1 or not seconds.is_integer():
+            raise ValueError("period must be a positive whole number of seconds")
 
     def period_start(self, at: datetime) -> datetime:
         seconds = self.period.total_seconds()

@@ -202,7 +202,7 @@ async def test_a_periodic_task_fires_once_per_period_with_two_runners(
     def registry_with_tick() -> TaskRegistry:
         registry = TaskRegistry()
 
-        @registry.periodic(name="test.tick", schedule=Interval(timedelta(milliseconds=250)))
+        @registry.periodic(name="test.tick", schedule=Interval(timedelta(seconds=1)))
         async def tick(ctx: JobContext) -> None:
             periods.append(ctx.scheduled_for)
 
@@ -212,10 +212,10 @@ async def test_a_periodic_task_fires_once_per_period_with_two_runners(
     second = harness.backend(registry_with_tick())
     await harness.start(first)
     await harness.start(second)
-    await asyncio.sleep(1.3)
+    await asyncio.sleep(2.2)
 
     assert None not in periods
-    assert len(periods) >= 3
+    assert len(periods) >= 2
     assert len(set(periods)) == len(periods), periods
 
 
@@ -355,7 +355,7 @@ async def test_the_housekeeping_task_purges_finished_jobs_periodically(
     harness: JobsHarness,
 ) -> None:
     registry = housekeeping_tasks(
-        retention=timedelta(milliseconds=100), every=Interval(timedelta(milliseconds=300))
+        retention=timedelta(milliseconds=100), every=Interval(timedelta(seconds=1))
     )
 
     @registry.task(name="test.done")

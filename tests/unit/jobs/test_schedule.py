@@ -34,8 +34,10 @@ def test_cron_accepts_a_seconds_field() -> None:
 def test_invalid_definitions_are_refused() -> None:
     with pytest.raises(ValueError, match="cron"):
         Cron("every day")
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="whole number of seconds"):
         Interval(timedelta(0))
+    with pytest.raises(ValueError, match="whole number of seconds"):
+        Interval(timedelta(milliseconds=1500))
     with pytest.raises(ValueError, match="naive"):
         Interval(timedelta(seconds=1)).period_start(datetime(2026, 1, 1))
 
