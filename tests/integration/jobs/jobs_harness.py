@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from procrastinate.schema import SchemaManager
 
-from openelements.jobs.api import JobsBackend, JobWorker, Resources, TaskRegistry
+from openelements.jobs.api import JobContext, JobsBackend, JobWorker, Resources, TaskRegistry
 from openelements.jobs.local import LocalJobs, RunnerTimings
 from openelements.jobs.models import JobRow
 from openelements.jobs.procrastinate import ProcrastinateJobs, WorkerTimings
@@ -89,3 +89,13 @@ async def eventually(
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {within} s")
         await asyncio.sleep(0.02)
+
+
+probe_tasks = TaskRegistry()
+"""Loaded by apps under test through OPENELEMENTS_JOBS_TASK_MODULES=jobs_harness:probe_tasks."""
+probe_runs: list[str] = []
+
+
+@probe_tasks.task(name="probe.record")
+async def record_probe(ctx: JobContext, *, mark: str) -> None:
+    probe_runs.append(mark)
