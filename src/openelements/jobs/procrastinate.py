@@ -102,14 +102,18 @@ class ProcrastinateJobs:
         resources: Resources | None = None,
         timings: WorkerTimings | None = None,
         clock: Clock | None = None,
+        pool_size: int = 6,
     ) -> None:
+        """`pool_size`: procrastinate's own connections in this process; a worker needs about
+        one per concurrent job plus a couple (its LISTEN connection is separate)."""
         self.database = database
         self.registry = registry
         self.resources = resources or Resources()
         self.timings = timings or WorkerTimings()
         self.clock = clock or SystemClock()
         self._conninfo = conninfo(database.engine.url.render_as_string(hide_password=False))
-        self.app = App(connector=PsycopgConnector(conninfo=self._conninfo))
+        connector = PsycopgConnector(conninfo=self._conninfo, min_size=1, max_size=pool_size)
+        self.app = App(connector=connector)
         for task in registry.tasks.values():
             self._map(task)
 

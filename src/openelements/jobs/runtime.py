@@ -100,6 +100,7 @@ def build_backend(
             resources=resources,
             clock=clock,
             timings=WorkerTimings(lease=config.lease, heartbeat=config.heartbeat, poll=config.poll),
+            pool_size=config.concurrency + 2,
         )
     return LocalJobs(
         database=database,
