@@ -1,0 +1,133 @@
+"""The app in-process on a migrated database (SQLite and PostgreSQL), calling the Graph emulator
+over real HTTP on loopback (uvicorn in a thread), with a tenant and a provisioned instance."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx2
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from hub_integration_harness import Connected
+
+from msgraph_emulator.app import create_app as create_emulator_app
+from msgraph_emulator.emulator import Emulator
+from openelements import migrations
+from openelements.app import create_app
+from openelements.container import Container
+from openelements.kit.crypto import generate_key
+from openelements.platform.auth import password_hashing, runtime_of
+from openelements.platform.passwords import TEST_COST, PasswordHashing
+from openelements.platform.schemas import OrganizationCreated, UserCreate
+from openelements.platform.service import OrganizationService
+from openelements.settings import API_BASE_PATH, Settings
+
+APP_ID = "22222222-3333-4444-5555-666666666666"
+APP_SECRET = "hub-app-secret"
+CALLBACK = "https://app.example.com/auth"
+MAILBOX = "dana@acme.example"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emulator = Emulator()
+    emulator.settings.auto_consent = True
+    emulator.register_app(client_id=APP_ID, client_secret=APP_SECRET, redirect_uris=[CALLBACK])
+    emulator.create_user(user_principal_name=MAILBOX, display_name="Dana Swope", password="pw")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    emulator.origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = uvicorn.Config(
+        create_emulator_app(emulator=emulator), log_level="warning", lifespan="off", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "the emulator stopped"
+        assert time.monotonic() < deadline, "the emulator did not start"
+        time.sleep(0.01)
+    yield emulator
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def connected(database_url: str, tmp_path: Path, emulator: Emulator) -> Iterator[Connected]:
+    settings = Settings(
+        database_url=database_url,
+        encryption_keys=f"k1:{generate_key()}",
+        hmac_pepper=base64.b64encode(secrets.token_bytes(32)).decode(),
+        key_file=tmp_path / "keys",
+        microsoft_authority=f"{emulator.origin}/common",
+        graph_base_url=f"{emulator.origin}/v1.0",
+        http_retry_attempts=2,
+        http_retry_backoff_initial_seconds=0.01,
+    )
+    migrations.upgrade(settings.database_url)
+    app = create_app(settings, start_worker=False)
+    app.dependency_overrides[password_hashing] = lambda: PasswordHashing(TEST_COST)
+    with TestClient(app) as client:
+        created = _organization(client)
+        secrets_pair = f"User {created.user.secret}, Organization {created.organization.secret}"
+        headers = {"Authorization": secrets_pair}
+        instance = client.post(
+            f"{API_BASE_PATH}/instances", headers=headers, json=_instance_body(_code(client))
+        )
+        assert instance.status_code == 200, instance.text
+        yield Connected(
+            client=client,
+            emulator=emulator,
+            organization_secret=created.organization.secret,
+            user_secret=created.user.secret,
+            instance=instance.json(),
+        )
+
+
+def _organization(client: TestClient) -> OrganizationCreated:
+    container = client.app.state.container  # type: ignore[attr-defined]
+    assert isinstance(container, Container)
+    admin = UserCreate(
+        first_name="Dana", last_name="Swope", email="admin@acme.example", password="pw-123456"
+    )
+
+    async def create() -> OrganizationCreated:
+        runtime = runtime_of(container, passwords=PasswordHashing(TEST_COST))
+        async with container.database.transaction() as session:
+            return await OrganizationService(session, runtime).create(name="Acme", admin=admin)
+
+    created: OrganizationCreated = client.portal.call(create)  # type: ignore[union-attr]
+    return created
+
+
+def _code(client: TestClient) -> str:
+    params = {"apiKey": APP_ID, "apiSecret": APP_SECRET, "callbackUrl": CALLBACK}
+    url = client.get(f"{API_BASE_PATH}/elements/microsoftgraph/oauth/url", params=params).json()[
+        "oauthUrl"
+    ]
+    answer = httpx2.get(f"{url}&login_hint={MAILBOX}", follow_redirects=False)
+    return parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+
+
+def _instance_body(code: str) -> dict[str, Any]:
+    return {
+        "element": {"key": "microsoftgraph"},
+        "name": "Dana",
+        "configuration": {
+            "oauth.api.key": APP_ID,
+            "oauth.api.secret": APP_SECRET,
+            "oauth.callback.url": CALLBACK,
+        },
+        "providerData": {"code": code},
+    }
