@@ -15,7 +15,7 @@ import structlog
 import typer
 
 from openelements.jobs.api import JobInfo, JobsBackend, JobStatus
-from openelements.jobs.runtime import JobsRuntime
+from openelements.jobs.runtime import JobsRuntime, jobs_config
 from openelements.settings import ConfigurationError, Settings, settings_of
 
 log = structlog.get_logger("openelements.jobs")
@@ -59,6 +59,7 @@ def jobs_cli(
         names = [name.strip() for item in queues or [] for name in item.split(",") if name.strip()]
         settings = settings_of(ctx)
         try:
+            jobs_config(settings)  # refuse a wrong setup before anything is opened
             if prepare is not None:
                 prepare(settings)
             asyncio.run(

@@ -23,7 +23,7 @@ from openelements.jobs.metrics import JobsMetrics
 from openelements.jobs.procrastinate import ProcrastinateJobs, WorkerTimings
 from openelements.kit.clock import Clock
 from openelements.kit.db import Database
-from openelements.settings import Settings
+from openelements.settings import ConfigurationError, Settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +41,8 @@ class JobsConfig:
 
 
 def jobs_config(settings: Settings) -> JobsConfig:
+    if settings.jobs_backend == "procrastinate" and settings.is_local_sqlite:
+        raise ConfigurationError("OPENELEMENTS_JOBS_BACKEND=procrastinate needs PostgreSQL")
     return JobsConfig(
         backend=settings.jobs_backend,
         concurrency=settings.jobs_concurrency,
