@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
@@ -64,3 +66,32 @@ def test_chain_is_linear_and_starts_at_0001_base() -> None:
 @pytest.mark.parametrize("name", ["script.py.mako", "env.py"])
 def test_migration_files_ship_with_the_package(name: str) -> None:
     assert (migrations.MIGRATIONS_DIR / name).is_file()
+
+
+def _schema_differences(database_url: str) -> list[object]:
+    url = make_url(database_url)
+    sync = url.set(
+        drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
+    )
+    engine = create_engine(sync)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    # Tables that are not ours (procrastinate's schema, alembic_version).
+                    "include_name": lambda name, kind, _parent: (
+                        kind != "table" or name in Base.metadata.tables
+                    ),
+                },
+            )
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_create_exactly_what_the_models_declare(database_url: str) -> None:
+    import_model_modules()
+    migrations.upgrade(database_url)
+    assert _schema_differences(database_url) == []

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openelements.kit.db import Base
+from openelements.kit.db import Base, ObjectId
 
 __all__ = ["ElementInstance", "InstanceConfiguration", "InstanceTag"]
 
@@ -32,14 +32,14 @@ CONFIGURATION_TABLE = "instance_configuration"
 class ElementInstance(Base):
     __tablename__ = INSTANCE_TABLE
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ObjectId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+        ObjectId, ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ObjectId, ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ObjectId, ForeignKey("app_user.id", ondelete="CASCADE"))
     element_key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
@@ -66,9 +66,9 @@ class InstanceConfiguration(Base):
     __tablename__ = CONFIGURATION_TABLE
     __table_args__ = (UniqueConstraint("instance_id", "key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ObjectId, primary_key=True)
     instance_id: Mapped[int] = mapped_column(
-        ForeignKey("element_instance.id", ondelete="CASCADE"), index=True
+        ObjectId, ForeignKey("element_instance.id", ondelete="CASCADE"), index=True
     )
     key: Mapped[str] = mapped_column(String(128))
     value: Mapped[str] = mapped_column(Text)
@@ -79,7 +79,7 @@ class InstanceTag(Base):
     __tablename__ = "instance_tag"
 
     instance_id: Mapped[int] = mapped_column(
-        ForeignKey("element_instance.id", ondelete="CASCADE"), primary_key=True
+        ObjectId, ForeignKey("element_instance.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     tag: Mapped[str] = mapped_column(String(255), index=True)

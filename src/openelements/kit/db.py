@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import DateTime, Dialect, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -39,6 +39,7 @@ __all__ = [
     "AfterCommit",
     "Base",
     "Database",
+    "ObjectId",
     "UTCDateTime",
     "create_engine",
     "on_commit",
@@ -60,6 +61,10 @@ _AFTER_COMMIT_KEY = "openelements.after_commit"
 _UNIT_OF_WORK_KEY = "openelements.unit_of_work"
 
 AfterCommit = Callable[[], Awaitable[None] | None]
+
+# Ids of platform objects: 64-bit on PostgreSQL (any id `kit.ids.parse_object_id` accepts can be
+# queried); on SQLite INTEGER PRIMARY KEY, the rowid alias that autoincrements.
+ObjectId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

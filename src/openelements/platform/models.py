@@ -12,22 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     ForeignKey,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openelements.kit.db import Base
+from openelements.kit.db import Base, ObjectId
 
 DIGEST_HEX_LENGTH = 64
-# 64-bit ids on PostgreSQL (any id `kit.ids.parse_object_id` accepts can be queried); on SQLite
-# INTEGER PRIMARY KEY, the rowid alias that autoincrements.
-ObjectId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Organization(Base):

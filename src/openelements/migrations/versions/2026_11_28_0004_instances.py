@@ -14,6 +14,8 @@ from alembic import op
 
 from openelements.kit.db import UTCDateTime
 
+OBJECT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 revision: str = "0004_instances"
 down_revision: str | None = "0003_jobs"
 branch_labels: str | Sequence[str] | None = None
@@ -23,10 +25,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "element_instance",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("id", OBJECT_ID, nullable=False),
+        sa.Column("organization_id", OBJECT_ID, nullable=False),
+        sa.Column("account_id", OBJECT_ID, nullable=False),
+        sa.Column("user_id", OBJECT_ID, nullable=False),
         sa.Column("element_key", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("token_digest", sa.String(length=64), nullable=False),
@@ -75,8 +77,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_element_instance_deleted_at"), "element_instance", ["deleted_at"])
     op.create_table(
         "instance_configuration",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("id", OBJECT_ID, nullable=False),
+        sa.Column("instance_id", OBJECT_ID, nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("sealed", sa.Boolean(), nullable=False),
@@ -96,7 +98,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "instance_tag",
-        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", OBJECT_ID, nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("tag", sa.String(length=255), nullable=False),
         sa.ForeignKeyConstraint(
