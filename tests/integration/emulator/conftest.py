@@ -44,7 +44,7 @@ class TlsFiles:
 @contextmanager
 def serve_emulator(emulator: Emulator, *, tls: TlsFiles | None = None) -> Iterator[str]:
     """Serve `emulator` until the block ends; yields its origin and sets `emulator.origin`."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -40,7 +40,7 @@ def emulator(signing_key: SigningKey) -> Iterator[Emulator]:
     emulator.settings.auto_consent = True
     emulator.register_app(client_id=APP_ID, client_secret=APP_SECRET, redirect_uris=[CALLBACK])
     emulator.create_user(user_principal_name=DANA, display_name="Dana Swope", password="pw")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.bind(("127.0.0.1", 0))
     emulator.origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = uvicorn.Config(
