@@ -5,6 +5,10 @@ collection may appear in `where` and `orderBy`; a term Graph cannot express is r
 `CeqlUnsupported` naming it, never dropped. Literals are rendered by the property's Graph type,
 not by how they were written (D42). Paging options (`$top`, `$skip`, `$count`) are the hub's
 (D45-D47) and are not produced here.
+
+Calendar views need a window (D38, issue 7). It comes from the `startDateTime`/`endDateTime`
+query parameters, or from range terms on `start`/`end` in `where` (`split_calendar_window`,
+rules there); when both are given they must name the same instants.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from openelements.ceql import (
     OrderTerm,
     SortDirection,
     StringLiteral,
+    Term,
     format_field,
     format_literal,
     format_where,
@@ -46,12 +51,15 @@ __all__ = [
     "CalendarWindow",
     "CalendarWindowError",
     "GraphCollection",
+    "WindowSplit",
     "filter_expression",
     "graph_query_options",
     "graph_query_options_from_text",
     "orderby_expression",
     "parse_calendar_window",
+    "resolve_calendar_window",
     "select_expression",
+    "split_calendar_window",
 ]
 
 
@@ -97,7 +105,13 @@ class _Property:
     choices: tuple[str, ...] = ()
 
 
-_WINDOW_REQUIRED = "startDateTime and endDateTime query parameters are required (ISO-8601)"
+_PARAMETERS_REQUIRED = "startDateTime and endDateTime query parameters are required (ISO-8601)"
+_WINDOW_REQUIRED = (
+    "The calendar window is missing: where terms on start and end"
+    " (e.g. where=start >= '2026-04-01' AND end <= '2026-05-01')"
+    " or the startDateTime and endDateTime query parameters are required"
+    " (ISO-8601 dates or date-times; no offset means UTC)"
+)
 _EQUALITY = frozenset({ComparisonOperator.EQ, ComparisonOperator.NE})
 _ODATA_OPERATORS = {
     ComparisonOperator.EQ: "eq",
@@ -250,14 +264,21 @@ def graph_query_options_from_text(
 ) -> dict[str, str]:
     """`graph_query_options` straight from the hub's query parameters; blank means absent.
 
-    The window parameters are read only for calendar views (D38).
+    For calendar views the window comes from `where` or the window parameters (D38, issue 7):
+    `split_calendar_window` takes it out of `where`, `resolve_calendar_window` reconciles it
+    with the parameters. Other collections ignore the window parameters.
     """
+    expression = parse_where(where) if where and where.strip() else None
     window = None
     if collection is GraphCollection.CALENDAR_VIEW:
-        window = parse_calendar_window(start_date_time, end_date_time)
+        split = split_calendar_window(expression)
+        window = resolve_calendar_window(
+            split.window, start_date_time=start_date_time, end_date_time=end_date_time
+        )
+        expression = split.remainder
     return graph_query_options(
         collection,
-        where=parse_where(where) if where and where.strip() else None,
+        where=expression,
         order_by=parse_order_by(order_by) if order_by and order_by.strip() else (),
         fields=parse_fields(fields) if fields and fields.strip() else (),
         window=window,
@@ -306,13 +327,197 @@ def parse_calendar_window(start_date_time: str | None, end_date_time: str | None
     return CalendarWindow(start, end)
 
 
-def _window_bound(text: str | None) -> datetime:
-    if not text:
-        raise CalendarWindowError(_WINDOW_REQUIRED)
+@dataclass(frozen=True, slots=True)
+class WindowSplit:
+    """A `where` with its calendar-window terms taken out (`split_calendar_window`)."""
+
+    window: CalendarWindow | None
+    """The window the terms name; `None` when `where` has no window term."""
+    remainder: Expression | None
+    """What is left for `$filter`; `None` when nothing is."""
+
+
+class _Edge(Enum):
+    START = "start"  # becomes startDateTime
+    END = "end"  # becomes endDateTime
+
+
+# Issue 7: `start`, `end`, `start.dateTime`, `end.dateTime`, any case, backticked or not.
+_WINDOW_FIELDS = frozenset({("start",), ("start", "datetime"), ("end",), ("end", "datetime")})
+# Graph returns what overlaps [startDateTime, endDateTime) (graph G19: start < windowEnd and
+# end > windowStart), so a lower bound on either field is the window's start and an upper
+# bound on either field its end: `start >= S AND end <= E` (the events inside) and
+# `end > S AND start < E` (the overlap itself) name the same window [S, E).
+_WINDOW_EDGES = {
+    ComparisonOperator.GE: _Edge.START,
+    ComparisonOperator.GT: _Edge.START,
+    ComparisonOperator.LE: _Edge.END,
+    ComparisonOperator.LT: _Edge.END,
+}
+_Conjunct = Term | Or
+
+
+def split_calendar_window(where: Expression | None) -> WindowSplit:
+    """Take the calendar-view window out of `where` (issue 7, D38).
+
+    Window terms are range comparisons (`>=`, `>`, `<=`, `<`) on `start`/`end`
+    (`start.dateTime`/`end.dateTime`) that are top-level AND terms (parentheses around an AND
+    do not count as nesting). `>=`/`>` on either field give the window's start, `<=`/`<` on
+    either field its end; the operator's strictness does not move the edge. Values are ISO-8601
+    dates (midnight) or date-times, UTC without an offset. Every other term stays for `$filter`.
+
+    Refused with `CalendarWindowError` (400), never dropped: a window term under OR; a window
+    with only one edge; an edge given twice with different instants; a value that is not a
+    date or date-time; an end not after the start.
+    """
+    if where is None:
+        return WindowSplit(None, None)
+    found: dict[_Edge, list[tuple[datetime, Comparison]]] = {_Edge.START: [], _Edge.END: []}
+    kept: list[_Conjunct] = []
+    for conjunct in _conjuncts(where):
+        if isinstance(conjunct, Comparison) and (edge := _window_edge(conjunct)) is not None:
+            found[edge].append((_window_instant(conjunct), conjunct))
+            continue
+        if (nested := _nested_window_term(conjunct)) is not None:
+            raise CalendarWindowError(
+                f"The calendar window must be given by top-level AND terms of where,"
+                f" not under OR: {format_where(nested)!r}"
+            )
+        kept.append(conjunct)
+    if not found[_Edge.START] and not found[_Edge.END]:
+        return WindowSplit(None, where)
+    start, end = _window_edge_value(found, _Edge.START), _window_edge_value(found, _Edge.END)
+    if end <= start:
+        raise CalendarWindowError(
+            f"The calendar window in where must end after it starts:"
+            f" {_instant_text(end)} is not after {_instant_text(start)}"
+        )
+    return WindowSplit(CalendarWindow(start, end), _conjunction(kept))
+
+
+def resolve_calendar_window(
+    from_where: CalendarWindow | None,
+    *,
+    start_date_time: str | None,
+    end_date_time: str | None,
+) -> CalendarWindow:
+    """The calendar-view window from `where` and/or the query parameters (D38, issue 7).
+
+    Without a `where` window, the parameters are read as D38 says. With one, the parameters
+    are optional, and each one sent must name the same instant as `where` does. Neither →
+    400 saying how to give the window (both forms).
+    """
+    start_text = (start_date_time or "").strip() or None
+    end_text = (end_date_time or "").strip() or None
+    if from_where is None:
+        if start_text is None and end_text is None:
+            raise CalendarWindowError(_WINDOW_REQUIRED)
+        return parse_calendar_window(start_text, end_text)
+    for name, text, bound in (
+        ("startDateTime", start_text, from_where.start),
+        ("endDateTime", end_text, from_where.end),
+    ):
+        if text is not None and (given := _parameter_instant(name, text)) != bound:
+            raise CalendarWindowError(
+                f"The calendar window is given twice and differs: where gives {name}"
+                f" {_instant_text(bound)}, the {name} query parameter says {_instant_text(given)}"
+            )
+    return from_where
+
+
+def _conjuncts(expression: Expression) -> list[_Conjunct]:
+    """The top-level AND terms; parentheses around an AND (or one term) are looked through."""
+    match expression:
+        case And(operands):
+            return [item for operand in operands for item in _conjuncts(operand)]
+        case Group(inner) if not isinstance(inner, Or):
+            return _conjuncts(inner)
+        case _:
+            return [expression]
+
+
+def _conjunction(kept: list[_Conjunct]) -> Expression | None:
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
+    return And(tuple(Group(term) if isinstance(term, Or) else term for term in kept))
+
+
+def _window_edge(comparison: Comparison) -> _Edge | None:
+    path = tuple(segment.lower() for segment in comparison.field.path)
+    if path not in _WINDOW_FIELDS:
+        return None
+    return _WINDOW_EDGES.get(comparison.operator)
+
+
+def _nested_window_term(expression: Expression) -> Comparison | None:
+    match expression:
+        case Comparison() if _window_edge(expression) is not None:
+            return expression
+        case And(operands) | Or(operands):
+            for operand in operands:
+                if (found := _nested_window_term(operand)) is not None:
+                    return found
+        case Group(inner):
+            return _nested_window_term(inner)
+    return None
+
+
+def _window_instant(term: Comparison) -> datetime:
+    match term.value:
+        case DateTimeLiteral(value):
+            return _as_utc(value)
+        case DateLiteral(value):
+            return _as_utc(datetime.combine(value, datetime.min.time()))
+        case StringLiteral(value):
+            try:
+                return _as_utc(datetime.fromisoformat(value))
+            except ValueError:
+                pass
+    raise CalendarWindowError(
+        f"Cannot read the calendar window from {format_where(term)!r}:"
+        f" {format_field(term.field)} takes an ISO-8601 date or date-time"
+    )
+
+
+def _window_edge_value(
+    found: Mapping[_Edge, list[tuple[datetime, Comparison]]], edge: _Edge
+) -> datetime:
+    terms = found[edge]
+    if not terms:
+        present = next(iter(found[_Edge.END if edge is _Edge.START else _Edge.START]))[1]
+        hint = "start >= (or end >)" if edge is _Edge.START else "end <= (or start <)"
+        raise CalendarWindowError(
+            f"The calendar window in where has no {edge.value}: {format_where(present)!r}"
+            f" gives only one edge; add a top-level AND term {hint} an ISO-8601 date or date-time"
+        )
+    instants = {instant for instant, _ in terms}
+    if len(instants) > 1:
+        listed = " and ".join(repr(format_where(term)) for _, term in terms)
+        raise CalendarWindowError(
+            f"The calendar window's {edge.value} is given twice with different values"
+            f" in where: {listed}"
+        )
+    return terms[0][0]
+
+
+def _parameter_instant(name: str, text: str) -> datetime:
     try:
         return _as_utc(datetime.fromisoformat(text))
     except ValueError:
-        raise CalendarWindowError(_WINDOW_REQUIRED) from None
+        raise CalendarWindowError(
+            f"{name} is not an ISO-8601 date or date-time: {text!r}"
+        ) from None
+
+
+def _window_bound(text: str | None) -> datetime:
+    if not text:
+        raise CalendarWindowError(_PARAMETERS_REQUIRED)
+    try:
+        return _as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise CalendarWindowError(_PARAMETERS_REQUIRED) from None
 
 
 def _window_options(collection: GraphCollection, window: CalendarWindow | None) -> dict[str, str]:
