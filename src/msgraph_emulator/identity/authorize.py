@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from msgraph_emulator.directory import User
 from msgraph_emulator.identity.errors import IdentityError, missing_parameter
+from msgraph_emulator.identity.forms import form_pairs
 from msgraph_emulator.identity.grants import AuthorizationCode
 from msgraph_emulator.identity.pages import hidden_fields, render
 from msgraph_emulator.identity.scopes import parse_scopes
@@ -214,7 +215,7 @@ def login_action(request: Request) -> str:
 async def authorize_endpoint(request: Request) -> Response:
     params = dict(request.query_params)
     if request.method == "POST":
-        params |= dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+        params |= dict(await form_pairs(request))
     try:
         target = _authorize_request(request, params)
     except IdentityError as exc:

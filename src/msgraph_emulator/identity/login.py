@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +17,7 @@ from msgraph_emulator.identity.authorize import (
     username_page,
 )
 from msgraph_emulator.identity.errors import IdentityError
+from msgraph_emulator.identity.forms import form_pairs
 from msgraph_emulator.identity.pages import render, scope_items
 from msgraph_emulator.identity.signin import PendingSignIn
 from msgraph_emulator.identity.tenant import emulator_of
@@ -36,7 +36,7 @@ def flow_expired() -> IdentityError:
 
 
 async def login_endpoint(request: Request) -> Response:
-    form = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+    form = dict(await form_pairs(request))
     emulator = emulator_of(request)
     ctx = form.get("ctx", "")
     pending = emulator.sign_ins.find(ctx, now=emulator.clock.now())

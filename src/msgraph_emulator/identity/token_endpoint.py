@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,6 +17,7 @@ from msgraph_emulator.directory import App, User
 from msgraph_emulator.identity.client_auth import authenticate_client
 from msgraph_emulator.identity.discovery import id_token_issuer
 from msgraph_emulator.identity.errors import IdentityError, missing_parameter
+from msgraph_emulator.identity.forms import form_pairs
 from msgraph_emulator.identity.grants import AuthorizationCode, RefreshGrant
 from msgraph_emulator.identity.jwt import b64url_encode
 from msgraph_emulator.identity.scopes import (
@@ -56,7 +56,7 @@ async def read_form(request: Request) -> dict[str, str]:
             "The request body must contain the following parameter: 'grant_type'.",
         )
     form: dict[str, str] = {}
-    for key, value in parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True):
+    for key, value in await form_pairs(request):
         form.setdefault(key, value)
     return form
 

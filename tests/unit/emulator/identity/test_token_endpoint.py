@@ -8,10 +8,12 @@ from urllib.parse import quote
 import httpx2
 from starlette.testclient import TestClient
 from token_flows import (
+    AUTHORIZE_PATH,
     CLIENT_ID,
     PUBLIC_CLIENT_ID,
     REDIRECT_URI,
     SECRET,
+    TENANT,
     TOKEN_PATH,
     UPN,
     aadsts,
@@ -301,3 +303,12 @@ def test_token_requests_are_recorded_with_their_grant_type(
     assert grants.count("refresh_token") == 1
     assert grants.count("authorization_code") == 1
     assert emulator.request_log.since(0)[-1].user == UPN
+
+
+def test_form_bodies_that_are_not_utf8_answer_400_malformed_not_500(client: TestClient) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    garbled = b"grant_type=\xff\xfe&client_id=x"
+    answer = client.post(TOKEN_PATH, content=garbled, headers=form)
+    assert aadsts(answer) == (400, "invalid_request", 9002313)
+    for path in (AUTHORIZE_PATH, f"/{TENANT}/login"):
+        assert client.post(path, content=garbled, headers=form).status_code == 400
