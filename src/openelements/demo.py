@@ -354,18 +354,17 @@ def curl_lines(world: DemoWorld, *, today: dt.date) -> list[str]:
     hub = f"{world.gateway}/hubs/general"
     auth = shlex.quote(f"Authorization: {world.hub_authorization}")
     monday = week_start(today)
-    window = urlencode(
-        {
-            "startDateTime": monday.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "endDateTime": (monday + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-    )
+    next_monday = monday + dt.timedelta(days=7)
+    # Issue 7: the calendar-view window as CEQL. It holds no `"`, `$`, backtick or backslash,
+    # so the double-quoted shell word is safe and reads as typed.
+    window = f"where=start >= '{monday:%Y-%m-%d}' AND end <= '{next_monday:%Y-%m-%d}'"
     new_event = json.dumps(
         sample_event("Coffee with the demo", monday + dt.timedelta(days=4, hours=15))
     )
     return [
         f"curl -s -H {auth} {shlex.quote(hub + '/events?pageSize=10')}",
-        f"curl -s -H {auth} {shlex.quote(f'{hub}/calendar-view?{window}')}",
+        f"curl -s -G -H {auth} {shlex.quote(f'{hub}/calendar-view?orderBy=start.dateTime')}"
+        f' --data-urlencode "{window}"',
         f"curl -s -H {auth} -H 'Content-Type: application/json' -X POST "
         f"-d {shlex.quote(new_event)} {shlex.quote(hub + '/events')}",
         f"curl -s -H {auth} {shlex.quote(hub + '/calendars')}",
