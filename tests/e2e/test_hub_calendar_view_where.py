@@ -148,3 +148,12 @@ def test_a_missing_or_conflicting_window_is_a_400_that_says_so(hub: Hub) -> None
     assert "given twice and differs" in conflicting
     assert "not under OR" in under_or
     assert "has no end" in one_edge
+
+
+def test_the_occurrences_of_one_series_take_the_window_from_where_too(hub: Hub) -> None:
+    path = f"/hubs/general/events/{quote(hub.series_master, safe='')}/instances"
+    with hub.client() as client:
+        from_where = _ok(client.get(path, params={"where": CONTAINED}))
+        from_parameters = _ok(client.get(path, params=PARAMETERS))
+    assert len(from_where) == 8
+    assert from_where == from_parameters
