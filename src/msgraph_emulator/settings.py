@@ -7,12 +7,16 @@ parts add their fields to `EmulatorSettings` and get the JSON mapping for free.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 3599  # G34
 DEFAULT_REFRESH_TOKEN_INACTIVITY_SECONDS = 90 * 24 * 3600  # G35
 DEFAULT_AUTHORIZATION_CODE_LIFETIME_SECONDS = 600  # G33
+# A page of 0 items would never end (`$top` has the same minimum).
+_MINIMUMS: dict[str, float] = {"default_page_size": 1}
+_CHOICES: dict[str, tuple[str, ...]] = {"delta_expired_answer": ("gone", "syncStateNotFound")}
 
 
 @dataclass
@@ -89,7 +93,18 @@ def _apply(target: Any, document: dict[str, Any], *, prefix: str) -> None:
         if dataclasses.is_dataclass(current) and not isinstance(current, type):
             _apply(current, value, prefix=f"{prefix}{key}.")
         else:
-            setattr(target, name, _coerce(current, value, key=f"{prefix}{key}"))
+            coerced = _coerce(current, value, key=f"{prefix}{key}")
+            _check_range(name, coerced, key=f"{prefix}{key}")
+            setattr(target, name, coerced)
+
+
+def _check_range(name: str, value: Any, *, key: str) -> None:
+    minimum = _MINIMUMS.get(name)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{key} must be at least {minimum:g}")
+    choices = _CHOICES.get(name)
+    if choices is not None and value not in choices:
+        raise ValueError(f"{key} must be one of {', '.join(choices)}")
 
 
 def _coerce(current: Any, value: Any, *, key: str) -> Any:
@@ -98,7 +113,9 @@ def _coerce(current: Any, value: Any, *, key: str) -> Any:
             raise ValueError(f"{key} must be true or false")
         return value
     if isinstance(current, int | float):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{key} must be a non-negative number")
+        if not math.isfinite(value) or value < 0:  # NaN would also break GET /settings
             raise ValueError(f"{key} must be a non-negative number")
         if isinstance(current, int) and not float(value).is_integer():
             raise ValueError(f"{key} must be a whole number")

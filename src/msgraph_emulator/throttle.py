@@ -40,7 +40,9 @@ class Throttle:
         while recent and recent[0] + window <= now:
             recent.popleft()
         if len(recent) >= self._settings.requests_per_window:
-            wait = (recent[0] + window - now).total_seconds()
+            # A window of 0 requests admits nothing: the wait is the whole window.
+            frees_at = recent[0] + window if recent else now + window
+            wait = (frees_at - now).total_seconds()
             return Rejection(WINDOW_MESSAGE, max(1, math.ceil(wait)))
         recent.append(now)
         self._in_flight[key] = self._in_flight.get(key, 0) + 1

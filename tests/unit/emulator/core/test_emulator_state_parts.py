@@ -61,6 +61,10 @@ def test_settings_update_changes_nested_values_in_place() -> None:
         {"defaultPageSize": 2.5},
         {"throttle": {"bogus": 1}},
         {"throttle": 3},
+        {"defaultPageSize": 0},  # a page of nothing would never end
+        {"notificationTimeoutSeconds": float("nan")},  # GET /settings could not render it
+        {"notificationTimeoutSeconds": float("inf")},
+        {"deltaExpiredAnswer": "teapot"},
     ],
 )
 def test_bad_settings_are_refused_and_change_nothing(document: dict[str, object]) -> None:
@@ -80,6 +84,13 @@ def test_throttle_counts_in_flight_and_releases() -> None:
     assert throttle.acquire(("app", "other-box")) is None
     throttle.release(("app", "box"))
     assert throttle.acquire(("app", "box")) is None
+
+
+def test_throttle_with_a_window_of_zero_requests_refuses_without_failing() -> None:
+    throttle = Throttle(ThrottleSettings(requests_per_window=0, window_seconds=30), Clock(START))
+    rejection = throttle.acquire(("app", "fresh-box"))
+    assert rejection is not None
+    assert rejection.retry_after_seconds == 30
 
 
 def test_fault_table_validates_specs() -> None:
