@@ -110,7 +110,7 @@ class DeltaToken:
                 upto=_optional_int(document.get("t")),
                 after=_optional_str(document.get("a")),
                 time_zone=_optional_str(document.get("z")),
-                page_size=_optional_int(document.get("p")),
+                page_size=_optional_page_size(document.get("p")),
                 generation=_optional_int(document.get("g")) or 0,
             )
         except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
@@ -234,6 +234,13 @@ def _optional_int(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError("expected an integer")
     return value
+
+
+def _optional_page_size(value: object) -> int | None:
+    size = _optional_int(value)
+    if size is not None and size < 1:
+        raise ValueError("page size below 1")
+    return size
 
 
 def _optional_str(value: object) -> str | None:

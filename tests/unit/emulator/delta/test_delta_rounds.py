@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,6 +100,14 @@ def test_token_round_trips_through_its_opaque_text() -> None:
 def test_garbled_token_is_refused(text: str) -> None:
     with pytest.raises(InvalidDeltaToken):
         DeltaToken.decode(text)
+
+
+@pytest.mark.parametrize("page_size", [0, -1])
+def test_token_with_a_page_size_below_one_is_refused(page_size: int) -> None:
+    """Tokens are only base64 JSON: a forged page size must not reach the page cut."""
+    forged = replace(token(), page_size=page_size).encode()
+    with pytest.raises(InvalidDeltaToken):
+        DeltaToken.decode(forged)
 
 
 def test_next_token_is_a_skip_token_until_the_round_ends() -> None:
