@@ -118,10 +118,19 @@ def parse_headers(raw: object, *, item_id: str) -> dict[str, str]:
     for name, value in raw.items():
         if isinstance(value, list | tuple | set):  # the SDK may send a header's values as a list
             value = ", ".join(str(v) for v in value)
-        if not isinstance(value, str | int | float):
+        if not isinstance(value, str | int | float) or not _is_latin1(f"{name}{value}"):
+            # HTTP header fields are Latin-1 octets: anything else cannot reach the item.
             raise bad_batch(f"Request '{item_id}' has an invalid value for header '{name}'.")
         headers[str(name)] = str(value)
     return headers
+
+
+def _is_latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_body(raw: object, *, headers: Mapping[str, str], item_id: str) -> bytes | None:
@@ -203,7 +212,11 @@ async def run_batch(
                 answers[item.id.casefold()].set_result(failed_dependency())
                 return
         async with gate:
-            answers[item.id.casefold()].set_result(await dispatch(item))
+            try:
+                answer = await dispatch(item)
+            except Exception:  # one item's failure must not leave its dependants waiting
+                answer = error_item(500, "generalException", "An internal server error occurred.")
+            answers[item.id.casefold()].set_result(answer)
 
     await asyncio.gather(*(run(item) for item in items))
     return {item.id: answers[item.id.casefold()].result() for item in items}
@@ -273,6 +286,10 @@ class AppDispatcher:
 
         try:
             await self._app(scope, receive, send)
+        except Exception:
+            # Starlette re-raises a handler's exception after answering 500: keep that answer.
+            if "status" not in start:
+                raise
         finally:
             finished.set()
         headers = {

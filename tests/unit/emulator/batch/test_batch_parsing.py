@@ -42,6 +42,8 @@ def test_twenty_requests_parse_and_twenty_one_are_refused() -> None:
         {"requests": [request("1", dependsOn=["2"]), request("2", dependsOn=["1"])]},
         {"requests": [request("1", method="POST", body={"a": 1})]},
         {"requests": [request("1", body="***", headers={"Content-Type": "text/plain"})]},
+        {"requests": [request("1", headers={"Prefer": 'outlook.timezone="\u6771\u4eac"'})]},
+        {"requests": [request("1", headers={"X-\u00e9\u6771": "v"})]},
     ],
 )
 def test_malformed_batches_are_refused_whole(document: object) -> None:

@@ -90,11 +90,15 @@ def echo_app() -> Starlette:
     async def empty(request: Request) -> Response:
         return Response(status_code=204)
 
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a handler bug")
+
     app = Starlette(
         routes=[
             Route("/v1.0/me/echo", echo, methods=["POST"]),
             Route("/v1.0/me/raw", raw),
             Route("/v1.0/me/empty", empty, methods=["DELETE"]),
+            Route("/v1.0/me/broken", broken),
             *[Route("/v1.0" + r.path, r.endpoint, methods=["POST"]) for r in routes()],  # type: ignore[attr-defined]
         ]
     )
@@ -137,3 +141,42 @@ def test_items_run_through_the_app_with_the_batch_authorization() -> None:
     assert responses["2"]["body"] == "AAE="
     assert responses["3"] == {"id": "3", "status": 204, "headers": {}}
     assert responses["4"]["status"] == 400
+
+
+def test_an_item_whose_handler_fails_answers_500_and_its_siblings_still_answer() -> None:
+    """Starlette re-raises a handler's exception after answering 500: that answer is the
+    item's, and dependants get 424 instead of waiting forever."""
+    client = TestClient(echo_app(), base_url="http://emulator.test")
+    answer = client.post(
+        "/v1.0/$batch",
+        json={
+            "requests": [
+                {"id": "1", "method": "GET", "url": "/me/broken"},
+                {"id": "2", "method": "GET", "url": "/me/raw", "dependsOn": ["1"]},
+                {"id": "3", "method": "GET", "url": "/me/raw"},
+            ]
+        },
+    )
+    assert answer.status_code == 200
+    statuses = {r["id"]: r["status"] for r in answer.json()["responses"]}
+    assert statuses == {"1": 500, "2": 424, "3": 200}
+
+
+@pytest.mark.anyio
+async def test_a_dispatch_that_raises_still_settles_every_item() -> None:
+    items = parse_batch(
+        {
+            "requests": [
+                {"id": "1", "method": "GET", "url": "/raise"},
+                {"id": "2", "method": "GET", "url": "/ok", "dependsOn": ["1"]},
+            ]
+        }
+    )
+
+    async def dispatch(item: BatchItem) -> ItemResponse:
+        if item.url == "/raise":
+            raise RuntimeError("no answer at all")
+        return ItemResponse(200, {})
+
+    answers = await run_batch(items, dispatch)
+    assert {k: v.status for k, v in answers.items()} == {"1": 500, "2": 424}
