@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import inspect
 import json
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from openelements.container import Container, ContainerDep, ReadSession, WriteSession
+from openelements.container import ContainerDep, ReadSession, WriteSession
 from openelements.elements.base import Element
 from openelements.instances.models import ElementInstance
 from openelements.instances.provisioning import (
@@ -57,11 +60,71 @@ def _element(runtime: InstancesRuntime, key_or_id: str | None) -> Element | None
     return None if key_or_id is None else runtime.elements.get(key_or_id)
 
 
+Handler = Callable[..., Awaitable[Any]]
+ELEMENT_PARAMETER = "key_or_id"
+ELEMENT_PATH_PARAMETER = "keyOrId"
+
+
+def _route(method: str, path: str, *, name: str, **bound: Any) -> Callable[[Handler], Handler]:
+    """Register `handler` at `path` with the parameters in `bound` fixed, so one handler
+    serves routes that differ only in a constant (enable/disable, replace/patch)."""
+
+    def register(handler: Handler) -> Handler:
+        router.add_api_route(path, _served(handler, bound=bound), methods=[method], name=name)
+        return handler
+
+    return register
+
+
+def _with_element_twin(
+    method: str, path: str, *, name: str, element_name: str, **bound: Any
+) -> Callable[[Handler], Handler]:
+    """Register one handler at `path` and at `/elements/{keyOrId}{path}` (spec §6.6 twins).
+
+    The handler takes `key_or_id: str | None`: None on the plain route, the path's `keyOrId`
+    on the element-scoped one. `name`s keep every route's OpenAPI operation id and summary.
+    """
+
+    def register(handler: Handler) -> Handler:
+        plain = _served(handler, bound={ELEMENT_PARAMETER: None, **bound})
+        router.add_api_route(path, plain, methods=[method], name=name)
+        twin = _served(handler, bound=bound, from_path=ELEMENT_PATH_PARAMETER)
+        element_path = f"/elements/{{{ELEMENT_PATH_PARAMETER}}}{path}"
+        router.add_api_route(element_path, twin, methods=[method], name=element_name)
+        return handler
+
+    return register
+
+
+def _served(handler: Handler, *, bound: Mapping[str, Any], from_path: str | None = None) -> Handler:
+    """`handler` as a route: the `bound` parameters fixed and left out of its signature (so
+    FastAPI neither reads nor documents them); `key_or_id` read from the path parameter
+    `from_path` when one is named."""
+
+    @functools.wraps(handler)
+    async def route(**arguments: Any) -> Any:
+        if from_path is not None:
+            arguments[ELEMENT_PARAMETER] = arguments.pop(from_path)
+        return await handler(**arguments, **bound)
+
+    signature = inspect.signature(handler)
+    hidden = {*bound, ELEMENT_PARAMETER}
+    kept = [p for p in signature.parameters.values() if p.name not in hidden]
+    if from_path is not None:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        kept.insert(0, inspect.Parameter(from_path, kind, annotation=str))
+    route.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    return route
+
+
 # --- create ----------------------------------------------------------------------------
 
 
-async def _create(
-    body: InstanceBody, caller: Caller, container: Container, *, key_or_id: str | None = None
+@_with_element_twin(
+    "POST", "/instances", name="create_instance", element_name="create_element_instance"
+)
+async def create_instance(
+    key_or_id: str | None, body: InstanceBody, caller: UserAndOrganization, container: ContainerDep
 ) -> InstanceJson:
     runtime = container.instances.runtime
     draft = draft_for_create(
@@ -77,20 +140,6 @@ async def _create(
         service = InstanceService(session, runtime)
         instance = await service.create(caller, draft, provisioned)
         return await service.render(instance)
-
-
-@router.post("/instances")
-async def create_instance(
-    body: InstanceBody, caller: UserAndOrganization, container: ContainerDep
-) -> InstanceJson:
-    return await _create(body, caller, container)
-
-
-@router.post("/elements/{keyOrId}/instances")
-async def create_element_instance(
-    keyOrId: str, body: InstanceBody, caller: UserAndOrganization, container: ContainerDep
-) -> InstanceJson:
-    return await _create(body, caller, container, key_or_id=keyOrId)
 
 
 # --- list and count ---------------------------------------------------------------------
@@ -112,35 +161,10 @@ def _token_for(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
 
 
-async def _list(
-    session: ReadSession,
-    runtime: InstancesRuntime,
-    caller: Caller,
-    response: Response,
-    *,
-    key_or_id: str | None,
-    tags: list[str],
-    search_text: str | None,
-    page_size: int,
-    next_page: str | None,
-) -> list[InstanceJson]:
-    element = _element(runtime, key_or_id)
-    scope = InstanceFilter(
-        account_id=caller.account_id,
-        element_key=element.key if element else None,
-        tags=tuple(tags),
-        search_text=search_text or None,
-    )
-    offset = _offset_of(next_page)
-    service = InstanceService(session, runtime)
-    found = await service.listing(caller, scope=scope, offset=offset, limit=page_size + 1)
-    if not found and (scope.tags or scope.search_text):
-        raise NotFound("No element instances match the filter")  # D24
-    if len(found) > page_size:
-        response.headers[NEXT_PAGE_HEADER] = _token_for(offset + page_size)
-    page = found[:page_size]
-    response.headers["Elements-Returned-Count"] = str(len(page))
-    return await service.render_many(page)
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    size: int
+    next_page: str | None
 
 
 TagsQuery = Annotated[list[str], Query(alias="tags[]")]
@@ -149,52 +173,59 @@ PageSizeQuery = Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)]
 NextPageQuery = Annotated[str | None, Query(alias="nextPage")]
 
 
-@router.get("/instances")
-async def list_instances(
-    session: ReadSession,
-    runtime: RuntimeDep,
-    caller: UserAndOrganization,
+async def page_request(
+    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE, next_page: NextPageQuery = None
+) -> PageRequest:
+    return PageRequest(size=page_size, next_page=next_page)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+async def _list(
+    service: InstanceService,
+    caller: Caller,
     response: Response,
-    tags: TagsQuery = [],  # noqa: B006 - FastAPI copies defaults
-    search_text: SearchQuery = None,
-    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    next_page: NextPageQuery = None,
+    page: PageRequest,
+    *,
+    element: Element | None = None,
+    tags: list[str] | None = None,
+    search_text: str | None = None,
 ) -> list[InstanceJson]:
-    return await _list(
-        session,
-        runtime,
-        caller,
-        response,
-        key_or_id=None,
-        tags=tags,
-        search_text=search_text,
-        page_size=page_size,
-        next_page=next_page,
+    scope = InstanceFilter(
+        account_id=caller.account_id,
+        element_key=element.key if element else None,
+        tags=tuple(tags or ()),
+        search_text=search_text or None,
     )
+    offset = _offset_of(page.next_page)
+    found = await service.listing(caller, scope=scope, offset=offset, limit=page.size + 1)
+    if not found and (scope.tags or scope.search_text):
+        raise NotFound("No element instances match the filter")  # D24
+    if len(found) > page.size:
+        response.headers[NEXT_PAGE_HEADER] = _token_for(offset + page.size)
+    shown = found[: page.size]
+    response.headers["Elements-Returned-Count"] = str(len(shown))
+    return await service.render_many(shown)
 
 
-@router.get("/elements/{keyOrId}/instances")
-async def list_element_instances(
-    keyOrId: str,
+@_with_element_twin(
+    "GET", "/instances", name="list_instances", element_name="list_element_instances"
+)
+async def list_instances(
+    key_or_id: str | None,
     session: ReadSession,
     runtime: RuntimeDep,
     caller: UserAndOrganization,
     response: Response,
+    page: PageDep,
     tags: TagsQuery = [],  # noqa: B006 - FastAPI copies defaults
     search_text: SearchQuery = None,
-    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    next_page: NextPageQuery = None,
 ) -> list[InstanceJson]:
+    service = InstanceService(session, runtime)
+    element = _element(runtime, key_or_id)
     return await _list(
-        session,
-        runtime,
-        caller,
-        response,
-        key_or_id=keyOrId,
-        tags=tags,
-        search_text=search_text,
-        page_size=page_size,
-        next_page=next_page,
+        service, caller, response, page, element=element, tags=tags, search_text=search_text
     )
 
 
@@ -204,20 +235,9 @@ async def list_own_account_instances(
     runtime: RuntimeDep,
     caller: UserAndOrganization,
     response: Response,
-    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    next_page: NextPageQuery = None,
+    page: PageDep,
 ) -> list[InstanceJson]:
-    return await _list(
-        session,
-        runtime,
-        caller,
-        response,
-        key_or_id=None,
-        tags=[],
-        search_text=None,
-        page_size=page_size,
-        next_page=next_page,
-    )
+    return await _list(InstanceService(session, runtime), caller, response, page)
 
 
 @router.get("/accounts/{accountId}/instances")
@@ -227,8 +247,7 @@ async def list_account_instances(
     runtime: RuntimeDep,
     caller: UserAndOrganization,
     response: Response,
-    page_size: PageSizeQuery = DEFAULT_PAGE_SIZE,
-    next_page: NextPageQuery = None,
+    page: PageDep,
 ) -> list[InstanceJson]:
     """Instances of one account: the caller's own, or any of the organization for its
     administrator (D07); other accounts look missing."""
@@ -236,17 +255,8 @@ async def list_account_instances(
     account = await PlatformRepository(session).account(caller.organization_id, account_id)
     if account is None or not (caller.is_org_admin or caller.account_id == account_id):
         raise NotFound(f"No account with id {account_id}")
-    return await _list(
-        session,
-        runtime,
-        replace(caller, account_id=account_id),
-        response,
-        key_or_id=None,
-        tags=[],
-        search_text=None,
-        page_size=page_size,
-        next_page=next_page,
-    )
+    service = InstanceService(session, runtime)
+    return await _list(service, replace(caller, account_id=account_id), response, page)
 
 
 @router.get("/instances/count")
@@ -291,22 +301,14 @@ async def patch_own_configuration_entry(
     )
 
 
-@router.put("/instances/enabled")
-async def enable_own_instance(
-    session: WriteSession, runtime: RuntimeDep, caller: UserOrganizationAndElement
+@_route("DELETE", "/instances/enabled", name="disable_own_instance", enabled=False)
+@_route("PUT", "/instances/enabled", name="enable_own_instance", enabled=True)
+async def set_own_instance_enabled(
+    session: WriteSession, runtime: RuntimeDep, caller: UserOrganizationAndElement, *, enabled: bool
 ) -> InstanceJson:
     service = InstanceService(session, runtime)
     instance = await service.by_element_token(caller)
-    return await service.render(await service.set_enabled(instance, enabled=True))
-
-
-@router.delete("/instances/enabled")
-async def disable_own_instance(
-    session: WriteSession, runtime: RuntimeDep, caller: UserOrganizationAndElement
-) -> InstanceJson:
-    service = InstanceService(session, runtime)
-    instance = await service.by_element_token(caller)
-    return await service.render(await service.set_enabled(instance, enabled=False))
+    return await service.render(await service.set_enabled(instance, enabled=enabled))
 
 
 # --- one instance -----------------------------------------------------------------------
@@ -316,49 +318,50 @@ def _entry_id(text: str) -> int:
     return parse_object_id(text, kind="configuration entry")
 
 
-async def _read_one(
-    session: ReadSession,
-    runtime: InstancesRuntime,
-    caller: Caller,
-    instance_id: str,
-    key_or_id: str | None = None,
-) -> InstanceJson:
-    service = InstanceService(session, runtime)
-    instance = await service.accessible(
-        caller, _instance_id(instance_id), element=_element(runtime, key_or_id)
-    )
-    return await service.render(instance)
-
-
-@router.get("/instances/{instanceId}")
+@_with_element_twin(
+    "GET", "/instances/{instanceId}", name="get_instance", element_name="get_element_instance"
+)
 async def get_instance(
-    instanceId: str, session: ReadSession, runtime: RuntimeDep, caller: UserAndOrganization
-) -> InstanceJson:
-    return await _read_one(session, runtime, caller, instanceId)
-
-
-@router.get("/elements/{keyOrId}/instances/{instanceId}")
-async def get_element_instance(
-    keyOrId: str,
+    key_or_id: str | None,
     instanceId: str,
     session: ReadSession,
     runtime: RuntimeDep,
     caller: UserAndOrganization,
 ) -> InstanceJson:
-    return await _read_one(session, runtime, caller, instanceId, keyOrId)
+    service = InstanceService(session, runtime)
+    instance = await service.accessible(
+        caller, _instance_id(instanceId), element=_element(runtime, key_or_id)
+    )
+    return await service.render(instance)
 
 
-async def _update(
-    body: InstanceBody,
-    caller: Caller,
-    container: Container,
-    *,
-    instance_id: str,
+@_with_element_twin(
+    "PATCH",
+    "/instances/{instanceId}",
+    name="patch_instance",
+    element_name="patch_element_instance",
+    replace=False,
+)
+@_with_element_twin(
+    "PUT",
+    "/instances/{instanceId}",
+    name="replace_instance",
+    element_name="replace_element_instance",
+    replace=True,
+)
+async def update_instance(
     key_or_id: str | None,
+    instanceId: str,
+    body: InstanceBody,
+    caller: UserAndOrganization,
+    container: ContainerDep,
+    *,
     replace: bool,
 ) -> InstanceJson:
+    # PUT replaces, PATCH merges. A new code re-provisions between two short database
+    # sessions, so no network call runs inside a transaction (D25, D18).
     runtime = container.instances.runtime
-    identifier = _instance_id(instance_id)
+    identifier = _instance_id(instanceId)
     path_element = _element(runtime, key_or_id)
     async with container.database.read_session() as session:
         service = InstanceService(session, runtime)
@@ -367,7 +370,7 @@ async def _update(
         changes = changes_for_update(body, element=element, replace=replace)
         values = {**await service.configuration_values(current), **changes.configuration}
     provisioned = None
-    if changes.code is not None:  # D25: a new code re-provisions, outside any transaction
+    if changes.code is not None:
         provisioned = await provision(
             element, oauth_app(values), code=changes.code, refresh_token=None
         )
@@ -377,108 +380,40 @@ async def _update(
         return await service.render(await service.update(instance, changes, provisioned))
 
 
-@router.put("/instances/{instanceId}")
-async def replace_instance(
-    instanceId: str, body: InstanceBody, caller: UserAndOrganization, container: ContainerDep
-) -> InstanceJson:
-    return await _update(
-        body, caller, container, instance_id=instanceId, key_or_id=None, replace=True
-    )
-
-
-@router.patch("/instances/{instanceId}")
-async def patch_instance(
-    instanceId: str, body: InstanceBody, caller: UserAndOrganization, container: ContainerDep
-) -> InstanceJson:
-    return await _update(
-        body, caller, container, instance_id=instanceId, key_or_id=None, replace=False
-    )
-
-
-@router.put("/elements/{keyOrId}/instances/{instanceId}")
-async def replace_element_instance(
-    keyOrId: str,
-    instanceId: str,
-    body: InstanceBody,
-    caller: UserAndOrganization,
-    container: ContainerDep,
-) -> InstanceJson:
-    return await _update(
-        body, caller, container, instance_id=instanceId, key_or_id=keyOrId, replace=True
-    )
-
-
-@router.patch("/elements/{keyOrId}/instances/{instanceId}")
-async def patch_element_instance(
-    keyOrId: str,
-    instanceId: str,
-    body: InstanceBody,
-    caller: UserAndOrganization,
-    container: ContainerDep,
-) -> InstanceJson:
-    return await _update(
-        body, caller, container, instance_id=instanceId, key_or_id=keyOrId, replace=False
-    )
-
-
-async def _delete(
-    session: WriteSession,
-    runtime: InstancesRuntime,
-    caller: Caller,
-    instance_id: str,
-    key_or_id: str | None = None,
-) -> Response:
-    service = InstanceService(session, runtime)
-    instance = await service.accessible(
-        caller, _instance_id(instance_id), element=_element(runtime, key_or_id)
-    )
-    await service.delete(instance)
-    return Response(status_code=200)  # D26: 200 with an empty body
-
-
-@router.delete("/instances/{instanceId}")
+@_with_element_twin(
+    "DELETE",
+    "/instances/{instanceId}",
+    name="delete_instance",
+    element_name="delete_element_instance",
+)
 async def delete_instance(
-    instanceId: str, session: WriteSession, runtime: RuntimeDep, caller: UserAndOrganization
-) -> Response:
-    return await _delete(session, runtime, caller, instanceId)
-
-
-@router.delete("/elements/{keyOrId}/instances/{instanceId}")
-async def delete_element_instance(
-    keyOrId: str,
+    key_or_id: str | None,
     instanceId: str,
     session: WriteSession,
     runtime: RuntimeDep,
     caller: UserAndOrganization,
 ) -> Response:
-    return await _delete(session, runtime, caller, instanceId, keyOrId)
+    service = InstanceService(session, runtime)
+    instance = await service.accessible(
+        caller, _instance_id(instanceId), element=_element(runtime, key_or_id)
+    )
+    await service.delete(instance)
+    return Response(status_code=200)  # D26: 200 with an empty body
 
 
-async def _set_enabled(
+@_route("DELETE", "/instances/{instanceId}/enabled", name="disable_instance", enabled=False)
+@_route("PUT", "/instances/{instanceId}/enabled", name="enable_instance", enabled=True)
+async def set_instance_enabled(
+    instanceId: str,
     session: WriteSession,
-    runtime: InstancesRuntime,
-    caller: Caller,
-    instance_id: str,
+    runtime: RuntimeDep,
+    caller: UserAndOrganization,
     *,
     enabled: bool,
 ) -> InstanceJson:
     service = InstanceService(session, runtime)
-    instance = await service.accessible(caller, _instance_id(instance_id))
+    instance = await service.accessible(caller, _instance_id(instanceId))
     return await service.render(await service.set_enabled(instance, enabled=enabled))
-
-
-@router.put("/instances/{instanceId}/enabled")
-async def enable_instance(
-    instanceId: str, session: WriteSession, runtime: RuntimeDep, caller: UserAndOrganization
-) -> InstanceJson:
-    return await _set_enabled(session, runtime, caller, instanceId, enabled=True)
-
-
-@router.delete("/instances/{instanceId}/enabled")
-async def disable_instance(
-    instanceId: str, session: WriteSession, runtime: RuntimeDep, caller: UserAndOrganization
-) -> InstanceJson:
-    return await _set_enabled(session, runtime, caller, instanceId, enabled=False)
 
 
 async def _accessible(
