@@ -4,9 +4,9 @@
 three or four indexed reads; a hub call is the gateway's hot path, so the outcome is kept for
 a few seconds per exact header value (keyed by its SHA-256, never the secrets themselves).
 What the cache may serve stale for at most `ttl`: a user secret just rotated or deactivated,
-and the `filter.response.nulls` setting. What it never serves stale: the instance's state —
-disabled (403), invalid (401) and deleted (401) are checked on every provider call by the token
-keeper, which reads the instance row each time.
+and the `filter.response.nulls` setting. The instance's state — disabled (403), invalid (401),
+deleted (401) — is not judged here: the token keeper checks it whenever it reads the instance
+row, which a provider call does at least once per `hubs.grants` TTL (1 s).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openelements.container import Container
-from openelements.hubs.single_flight import SingleFlight
+from openelements.hubs.expiring_cache import ExpiringCache
 from openelements.instances.repository import InstanceRepository
 from openelements.instances.service import InstanceService
 from openelements.platform.authorization import Credentials
@@ -28,7 +28,6 @@ __all__ = ["AccessCache", "HubInstance", "resolve_hub_instance"]
 
 FILTER_NULLS_KEY = "filter.response.nulls"
 DEFAULT_TTL_SECONDS = 3.0
-MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,35 +37,20 @@ class HubInstance:
     filter_nulls: bool
 
 
-class AccessCache:
+class AccessCache(ExpiringCache[str, HubInstance]):
+    """Resolved hub callers by digest of the exact `Authorization` value."""
+
     def __init__(
         self,
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl = ttl_seconds
-        self._monotonic = monotonic
-        self._entries: dict[str, tuple[float, HubInstance]] = {}
-        self.loads: SingleFlight[str, HubInstance] = SingleFlight()
+        super().__init__(ttl_seconds=ttl_seconds, monotonic=monotonic)
 
     @staticmethod
     def key_of(authorization: str) -> str:
         return hashlib.sha256(authorization.encode("utf-8")).hexdigest()
-
-    def get(self, key: str) -> HubInstance | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self._monotonic():
-            self._entries.pop(key, None)
-            return None
-        return entry[1]
-
-    def put(self, key: str, value: HubInstance) -> None:
-        if len(self._entries) >= MAX_ENTRIES:
-            self._entries.clear()  # bounded memory; a refill costs one lookup per caller
-        self._entries[key] = (self._monotonic() + self._ttl, value)
 
 
 async def resolve_hub_instance(

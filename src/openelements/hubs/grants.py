@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from openelements.elements.base import AccessTokenRejected, ProviderRequest, ProviderResponse
 from openelements.elements.registry import ElementRegistry
-from openelements.hubs.single_flight import SingleFlight
+from openelements.hubs.expiring_cache import ExpiringCache
 from openelements.instances.calls import InstanceCalls
 from openelements.instances.tokens import AccessGrant
 from openelements.kit.clock import Clock
@@ -27,38 +27,38 @@ __all__ = ["GrantCache", "InstanceFetch"]
 
 DEFAULT_TTL_SECONDS = 1.0
 MIN_REMAINING = dt.timedelta(minutes=1)
-MAX_ENTRIES = 10_000
 
 
 class GrantCache:
+    """Access grants by instance id; one about to expire is never served."""
+
     def __init__(
         self,
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl = ttl_seconds
-        self._monotonic = monotonic
-        self._entries: dict[int, tuple[float, AccessGrant]] = {}
-        self.loads: SingleFlight[int, AccessGrant] = SingleFlight()
+        self._entries: ExpiringCache[int, AccessGrant] = ExpiringCache(
+            ttl_seconds=ttl_seconds, monotonic=monotonic
+        )
 
     def get(self, instance_id: int, *, now: dt.datetime) -> AccessGrant | None:
-        entry = self._entries.get(instance_id)
-        if entry is None:
-            return None
-        until, grant = entry
-        if until <= self._monotonic() or grant.expires_at - now < MIN_REMAINING:
-            self._entries.pop(instance_id, None)
+        grant = self._entries.get(instance_id)
+        if grant is not None and grant.expires_at - now < MIN_REMAINING:
+            self._entries.drop(instance_id)
             return None
         return grant
 
     def put(self, grant: AccessGrant) -> None:
-        if len(self._entries) >= MAX_ENTRIES:
-            self._entries.clear()
-        self._entries[grant.instance_id] = (self._monotonic() + self._ttl, grant)
+        self._entries.put(grant.instance_id, grant)
 
     def drop(self, instance_id: int) -> None:
-        self._entries.pop(instance_id, None)
+        self._entries.drop(instance_id)
+
+    async def load(
+        self, instance_id: int, loader: Callable[[], Awaitable[AccessGrant]]
+    ) -> AccessGrant:
+        return await self._entries.load(instance_id, loader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class InstanceFetch:
     async def __call__(self, request: ProviderRequest) -> ProviderResponse:
         grant = self.grants.get(self.instance_id, now=self.clock.now())
         if grant is None:
-            grant = await self.grants.loads.run(self.instance_id, self._load)
+            grant = await self.grants.load(self.instance_id, self._load)
         element = self.elements.get(grant.element_key)
         try:
             return await element.call(
@@ -85,6 +85,4 @@ class InstanceFetch:
         return await self.calls.call(self.instance_id, request)
 
     async def _load(self) -> AccessGrant:
-        grant = await self.calls.keeper.current(self.instance_id)
-        self.grants.put(grant)
-        return grant
+        return await self.calls.keeper.current(self.instance_id)
