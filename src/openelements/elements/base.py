@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 from openelements.kit.errors import ElementsError
 
@@ -34,6 +34,7 @@ __all__ = [
     "GrantRefused",
     "HubObject",
     "HubResource",
+    "ListQuery",
     "NewTokenRejected",
     "OAuthApp",
     "OAuthFailure",
@@ -253,6 +254,17 @@ class HubObject:
     fields: tuple[Mapping[str, Any], ...] = ()
 
 
+class ListQuery(TypedDict):
+    """A hub list's query as the caller sent it: CEQL `where`, `orderBy`, `fields`, and the
+    calendar window for resources that have one (spec §9.5)."""
+
+    where: str | None
+    order_by: str | None
+    fields: str | None
+    start_date_time: NotRequired[str | None]
+    end_date_time: NotRequired[str | None]
+
+
 class Element(Protocol):
     """One provider. Implementations are built once per process with their transport."""
 
@@ -310,14 +322,7 @@ class Element(Protocol):
         ...
 
     def list_query_options(
-        self,
-        resource: HubResource,
-        *,
-        where: str | None,
-        order_by: str | None,
-        fields: str | None,
-        start_date_time: str | None = None,
-        end_date_time: str | None = None,
+        self, resource: HubResource, **query: Unpack[ListQuery]
     ) -> dict[str, str]:
         """Provider query options for a list's CEQL `where`, `orderBy`, `fields` and window;
         refusals are `BadRequest`s naming the term (spec §9.5)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from openelements.elements.base import (
     AccessTokenRejected,
@@ -11,6 +11,7 @@ from openelements.elements.base import (
     ConfigurationDefinition,
     HubObject,
     HubResource,
+    ListQuery,
     NewTokenRejected,
     OAuthApp,
     ProviderFailure,
@@ -137,21 +138,7 @@ class MicrosoftGraphElement:
         return HUB_OBJECTS
 
     def list_query_options(
-        self,
-        resource: HubResource,
-        *,
-        where: str | None,
-        order_by: str | None,
-        fields: str | None,
-        start_date_time: str | None = None,
-        end_date_time: str | None = None,
+        self, resource: HubResource, **query: Unpack[ListQuery]
     ) -> dict[str, str]:
         """CEQL → `$filter`/`$orderby`/`$select` plus the calendar window (D42-D44, D38)."""
-        return graph_query_options_from_text(
-            LIST_COLLECTIONS[resource.path],
-            where=where,
-            order_by=order_by,
-            fields=fields,
-            start_date_time=start_date_time,
-            end_date_time=end_date_time,
-        )
+        return graph_query_options_from_text(LIST_COLLECTIONS[resource.path], **query)
