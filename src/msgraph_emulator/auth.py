@@ -319,7 +319,9 @@ class GraphExchange(_Exchange):
         return self.emulator.origin_for(self.scope.get("scheme", "http"))
 
     def _throttle_key(self) -> ThrottleKey | None:
-        """(app id, mailbox user id) for mailbox paths; None for everything else."""
+        """(app id, mailbox user id) for mailbox paths; None for everything else, unknown
+        users included: they answer 404, and keying them by the client's text would let any
+        client grow the throttle's state without bound."""
         principal: Principal = self.state["principal"]
         path = self.scope["path"]
         if _ME_PATH.match(path):
@@ -328,7 +330,7 @@ class GraphExchange(_Exchange):
         if match is None:
             return None
         user = self.emulator.directory.user_by_id_or_upn(match.group(1))
-        return (principal.app_id, user.id if user else match.group(1).casefold())
+        return (principal.app_id, user.id) if user else None
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":

@@ -55,6 +55,11 @@ class Throttle:
         else:
             self._in_flight.pop(key, None)
 
+    @property
+    def tracked_keys(self) -> int:
+        """How many (app, mailbox) pairs hold throttling state."""
+        return len(self._recent)
+
     def in_flight(self, key: ThrottleKey) -> int:
         return self._in_flight.get(key, 0)
 

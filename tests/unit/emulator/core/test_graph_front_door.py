@@ -83,6 +83,17 @@ def test_throttling_is_per_mailbox(client: TestClient, emulator: Emulator) -> No
     assert client.get("/v1.0/me/probe", headers=other).status_code == 200
 
 
+def test_requests_for_unknown_users_leave_no_throttling_state(
+    client: TestClient, emulator: Emulator
+) -> None:
+    headers = bearer(emulator)
+    for n in range(20):
+        client.get(f"/v1.0/users/nobody-{n}@acme.example/probe", headers=headers)
+    assert emulator.throttle.tracked_keys == 0
+    client.get(f"/v1.0/users/{UPN}/probe", headers=headers)
+    assert emulator.throttle.tracked_keys == 1
+
+
 @pytest.mark.anyio
 async def test_over_the_concurrency_limit_is_429_mailbox_concurrency(emulator: Emulator) -> None:
     emulator.settings.update_from_json({"throttle": {"concurrentPerMailbox": 2}})
