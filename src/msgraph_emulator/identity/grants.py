@@ -71,7 +71,10 @@ class IssuedAccessToken:
         return self.lifetime_ends_at or self.expires_at
 
 
+# The registries are swept once they reach this size, then again at twice the size the sweep
+# left, so a sweep costs O(1) per issued token even when every entry is still alive.
 ACCESS_REGISTRY_PRUNE_AT = 10_000
+REFRESH_REGISTRY_PRUNE_AT = 10_000
 
 
 @dataclass
@@ -79,6 +82,8 @@ class GrantStore:
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     refresh: dict[str, RefreshGrant] = field(default_factory=dict)
     access: dict[str, IssuedAccessToken] = field(default_factory=dict)
+    _access_sweep_at: int = field(default=ACCESS_REGISTRY_PRUNE_AT, repr=False)
+    _refresh_sweep_at: int = field(default=REFRESH_REGISTRY_PRUNE_AT, repr=False)
 
     def issue_code(self, code: AuthorizationCode, *, now: datetime) -> str:
         self._prune_codes(now)
@@ -89,7 +94,12 @@ class GrantStore:
     def find_code(self, value: str) -> AuthorizationCode | None:
         return self.codes.get(value)
 
-    def issue_refresh(self, grant: RefreshGrant) -> str:
+    def issue_refresh(self, grant: RefreshGrant, *, inactivity: timedelta | None = None) -> str:
+        """Every use of a refresh token adds a grant and the old one stays valid (G35), so
+        grants past `inactivity` are swept here: nothing else ever forgets them."""
+        if inactivity is not None and len(self.refresh) >= self._refresh_sweep_at:
+            self._prune_refresh(grant.issued_at, inactivity)
+            self._refresh_sweep_at = max(REFRESH_REGISTRY_PRUNE_AT, 2 * len(self.refresh))
         value = "1." + secrets.token_urlsafe(64)
         self.refresh[_hash(value)] = grant
         return value
@@ -98,8 +108,9 @@ class GrantStore:
         return self.refresh.get(_hash(value))
 
     def register_access(self, token_id: str, issued: IssuedAccessToken, *, now: datetime) -> None:
-        if len(self.access) >= ACCESS_REGISTRY_PRUNE_AT:
+        if len(self.access) >= self._access_sweep_at:
             self._prune_access(now)
+            self._access_sweep_at = max(ACCESS_REGISTRY_PRUNE_AT, 2 * len(self.access))
         self.access[token_id] = issued
 
     def find_access(self, token_id: str) -> IssuedAccessToken | None:
@@ -126,8 +137,13 @@ class GrantStore:
         """Forget what can no longer be used, so memory stays bounded in long runs."""
         self._prune_codes(now)
         self._prune_access(now)
+        self._prune_refresh(now, refresh_inactivity)
+
+    def _prune_refresh(self, now: datetime, inactivity: timedelta) -> None:
+        """Grants past inactivity are dead (a forgotten one answers `invalid_grant` too);
+        revoked grants stay, as subscriptions count them to notice a revocation."""
         self.refresh = {
-            k: v for k, v in self.refresh.items() if v.issued_at + refresh_inactivity > now
+            k: v for k, v in self.refresh.items() if v.revoked or v.issued_at + inactivity > now
         }
 
     def _prune_access(self, now: datetime) -> None:

@@ -307,7 +307,10 @@ def _user_tokens(
         grant = RefreshGrant(
             user_id=user.id, client_id=call.app.client_id, scopes=consented, issued_at=now
         )
-        body["refresh_token"] = emulator.directory.grants.issue_refresh(grant)
+        inactivity = timedelta(seconds=emulator.settings.refresh_token_inactivity_seconds)
+        body["refresh_token"] = emulator.directory.grants.issue_refresh(
+            grant, inactivity=inactivity
+        )
     if call.form.get("client_info") == "1":  # G34: msal builds its account id from it
         info = {"uid": user.id, "utid": emulator.directory.tenant_id}
         body["client_info"] = b64url_encode(json.dumps(info).encode())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from msgraph_emulator.clock import Clock
 from msgraph_emulator.directory import Directory, DuplicateUserError
 from msgraph_emulator.errors import error_envelope
 from msgraph_emulator.faults import FaultSpecError, FaultTable
+from msgraph_emulator.identity.grants import REFRESH_REGISTRY_PRUNE_AT, GrantStore, RefreshGrant
 from msgraph_emulator.identity.jwt import SigningKey, TokenFormatError
 from msgraph_emulator.request_log import RequestLog
 from msgraph_emulator.settings import EmulatorSettings, ThrottleSettings
@@ -91,6 +92,20 @@ def test_throttle_with_a_window_of_zero_requests_refuses_without_failing() -> No
     rejection = throttle.acquire(("app", "fresh-box"))
     assert rejection is not None
     assert rejection.retry_after_seconds == 30
+
+
+def test_refresh_grants_past_inactivity_are_swept_as_new_ones_are_issued() -> None:
+    store = GrantStore()
+    inactivity = timedelta(days=90)
+    for _ in range(REFRESH_REGISTRY_PRUNE_AT - 1):
+        store.issue_refresh(RefreshGrant("u", "c", (), issued_at=START), inactivity=inactivity)
+    revoked = store.issue_refresh(RefreshGrant("v", "c", (), START), inactivity=inactivity)
+    store.revoke_refresh(user_id="v")
+    later = START + inactivity + timedelta(seconds=1)
+    fresh = store.issue_refresh(RefreshGrant("u", "c", (), later), inactivity=inactivity)
+    assert store.find_refresh(fresh) is not None
+    assert store.find_refresh(revoked) is not None  # subscriptions count revoked grants
+    assert len(store.refresh) == 2
 
 
 def test_fault_table_validates_specs() -> None:
