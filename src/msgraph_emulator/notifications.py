@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -205,9 +205,14 @@ class NotificationService:
         return f'W/"{event.change_key}"' if event is not None else None
 
     def tick(self) -> None:
+        """Runs on the service task every poll (50 ms): one pass over the grants, however
+        many subscriptions there are."""
         self.sweep()
-        for subscription in self.store.all():
-            if self._revoked_grants(subscription) > self._state(subscription).revoked_at_creation:
+        subscriptions = self.store.all()
+        revoked = self._revoked_counts() if subscriptions else Counter[tuple[str, str]]()
+        for subscription in subscriptions:
+            key = (subscription.user_id, subscription.application_id)
+            if revoked[key] > self._state(subscription).revoked_at_creation:
                 self.send_lifecycle(subscription, "subscriptionRemoved")
             elif self.emulator.settings.lifecycle_auto:
                 self._remind(subscription)
@@ -226,14 +231,12 @@ class NotificationService:
             self.send_lifecycle(subscription, "reauthorizationRequired")
 
     def _revoked_grants(self, subscription: Subscription) -> int:
+        return self._revoked_counts()[(subscription.user_id, subscription.application_id)]
+
+    def _revoked_counts(self) -> Counter[tuple[str, str]]:
+        """Revoked refresh grants per (user id, client id)."""
         grants = self.emulator.directory.grants.refresh.values()
-        return sum(
-            1
-            for g in grants
-            if g.revoked
-            and g.user_id == subscription.user_id
-            and g.client_id == subscription.application_id
-        )
+        return Counter((g.user_id, g.client_id) for g in grants if g.revoked)
 
     def send_lifecycle(self, subscription: Subscription, event: str) -> bool:
         """Queue a lifecycle notification (False without a lifecycle URL);
