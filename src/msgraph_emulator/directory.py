@@ -4,7 +4,6 @@ grants the identity platform issued. `to_json`/`from_json` feed the state file.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,28 +96,11 @@ class Directory:
         self.apps: dict[str, App] = {}
         self.grants = GrantStore()
 
-    def add_user(
-        self,
-        *,
-        user_principal_name: str,
-        display_name: str,
-        password: str | None = None,
-        time_zone: str | None = None,
-        user_id: str | None = None,
-    ) -> User:
-        if self.user_by_id_or_upn(user_principal_name) is not None:
-            raise DuplicateUserError(f"user {user_principal_name} exists")
-        given, _, surname = display_name.partition(" ")
-        user = User(
-            id=user_id or str(uuid.uuid4()),
-            user_principal_name=user_principal_name,
-            display_name=display_name,
-            mail=user_principal_name,
-            password=password,
-            time_zone=time_zone or "UTC",
-            given_name=given or None,
-            surname=surname or None,
-        )
+    def add_user(self, user: User) -> User:
+        """Store `user`; UPNs are unique case-insensitively (`Emulator.create_user` builds
+        users and their mailboxes)."""
+        if self.user_by_id_or_upn(user.user_principal_name) is not None:
+            raise DuplicateUserError(f"user {user.user_principal_name} exists")
         self.users[user.id] = user
         return user
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from msgraph_emulator.changes import ChangeEvent
@@ -67,13 +68,18 @@ class Emulator:
         user_id: str | None = None,
     ) -> User:
         """A user of the seed tenant with a mailbox (default calendar `Calendar`, G03)."""
-        user = self.directory.add_user(
+        given, _, surname = display_name.partition(" ")
+        user = User(
+            id=user_id or str(uuid.uuid4()),
             user_principal_name=user_principal_name,
             display_name=display_name,
+            mail=user_principal_name,
             password=password,
-            time_zone=time_zone,
-            user_id=user_id,
+            time_zone=time_zone or "UTC",
+            given_name=given or None,
+            surname=surname or None,
         )
+        self.directory.add_user(user)
         self.ensure_mailbox(user)
         return user
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from msgraph_emulator.clock import Clock
-from msgraph_emulator.directory import Directory, DuplicateUserError
+from msgraph_emulator.directory import Directory, DuplicateUserError, User
+from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.errors import error_envelope
 from msgraph_emulator.faults import FaultSpecError, FaultTable
 from msgraph_emulator.identity.grants import REFRESH_REGISTRY_PRUNE_AT, GrantStore, RefreshGrant
@@ -157,15 +158,20 @@ def test_error_envelope_date_has_no_z_and_no_fraction() -> None:
 
 
 def test_directory_round_trips_through_json() -> None:
-    directory = Directory(signing_key=SigningKey.generate())
-    user = directory.add_user(
+    emulator = Emulator(signing_key=SigningKey.generate())
+    directory = emulator.directory
+    user = emulator.create_user(
         user_principal_name="a@b.example", display_name="Ann Bee", password="p"
     )
+    assert (user.given_name, user.surname, user.time_zone) == ("Ann", "Bee", "UTC")
     copy = Directory.from_json(directory.to_json())
     assert copy.user_by_id_or_upn(user.id) == user
     assert copy.signing_key.kid == directory.signing_key.kid
+    again = User(
+        id="x", user_principal_name="A@B.example", display_name="again", mail=None, password=None
+    )
     with pytest.raises(DuplicateUserError):
-        copy.add_user(user_principal_name="A@B.example", display_name="again")
+        copy.add_user(again)
 
 
 def test_signing_key_round_trips_and_rejects_foreign_tokens() -> None:
