@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import CollectorRegistry
@@ -18,6 +19,7 @@ from openelements import __version__
 from openelements.container import Container, ContainerDep
 from openelements.elements import endpoints as elements_endpoints
 from openelements.hubs import endpoints as hubs_endpoints
+from openelements.hubs.openapi import hub_paths
 from openelements.instances import endpoints as instances_endpoints
 from openelements.kit.clock import Clock
 from openelements.kit.error_responses import ElementsJSONResponse, install_error_handlers
@@ -75,12 +77,17 @@ def create_app(
         dependencies=[Depends(require_json_body), Depends(require_acceptable_json)],
     )
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(app, extra_paths=lambda: _hub_paths(app))
     app.include_router(_api_router())
     app.add_route("/metrics", metrics_endpoint(registry), include_in_schema=False)
     app.add_api_route("/health", _health, include_in_schema=False)
     _add_middleware(app, settings, HttpMetrics(registry))
     return app
+
+
+def _hub_paths(app: FastAPI) -> dict[str, dict[str, Any]]:
+    container = getattr(app.state, "container", None)  # built by the lifespan
+    return hub_paths(container.outbound.elements) if isinstance(container, Container) else {}
 
 
 def _api_router() -> APIRouter:

@@ -5,12 +5,14 @@ Added generically, so every domain's routes get them without doing anything:
   FastAPI's 422 (we answer validation failures with 400, D80);
 - the `Authorization` header scheme (`ElementsAuthorization`, spec §3.1), listed as the
   `security` of every operation whose dependencies include one marked
-  `@requires_authorization` (the domain's credential dependency), or `authorization_header`.
+  `@requires_authorization` (the domain's credential dependency), or `authorization_header`;
+- path items that no FastAPI route declares (`extra_paths`: the hub's catch-all route serves
+  resources read from the elements' tables), which get the error bodies too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -53,19 +55,23 @@ def requires_authorization(dependency: F) -> F:
     return dependency
 
 
-def install_openapi(app: FastAPI) -> None:
+ExtraPaths = Callable[[], Mapping[str, dict[str, Any]]]
+
+
+def install_openapi(app: FastAPI, *, extra_paths: ExtraPaths | None = None) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _build(app)
+            app.openapi_schema = _build(app, extra_paths() if extra_paths else {})
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _build(app: FastAPI) -> dict[str, Any]:
+def _build(app: FastAPI, extra_paths: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    schema.setdefault("paths", {}).update(extra_paths)
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["ErrorBody"] = ErrorBody.model_json_schema(by_alias=True)

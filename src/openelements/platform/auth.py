@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 
 from openelements.container import Container, ContainerDep
 from openelements.kit.errors import Unauthorized
+from openelements.kit.openapi import requires_authorization
 from openelements.platform.authorization import (
     Credentials,
     MalformedAuthorization,
@@ -74,6 +75,7 @@ def runtime_of(container: Container, *, passwords: PasswordHashing) -> PlatformR
 PlatformRuntimeDep = Annotated[PlatformRuntime, Depends(platform_runtime)]
 
 
+@requires_authorization
 def get_credentials(request: Request) -> Credentials:
     """The parsed `Authorization` header (D05); 401 when missing, repeated or malformed."""
     headers = request.headers.getlist("authorization")
