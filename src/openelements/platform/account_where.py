@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from openelements.ceql import (
@@ -137,15 +137,18 @@ def _created(node: Comparison | InList | Like | IsNull) -> Condition:
             "Error parsing query: createdDate takes =, !=, <, <=, > or >=", term="createdDate"
         )
     day = _day(node.value)
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    end = start + timedelta(days=1)
     column = Account.created_at
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    # The day after 9999-12-31 is not a datetime: nothing is created after it.
+    end = None if day == date.max else start + timedelta(days=1)
+    before_end = true() if end is None else column < end
+    from_end = false() if end is None else column >= end
     return {
-        ComparisonOperator.EQ: and_(column >= start, column < end),
-        ComparisonOperator.NE: or_(column < start, column >= end),
+        ComparisonOperator.EQ: and_(column >= start, before_end),
+        ComparisonOperator.NE: or_(column < start, from_end),
         ComparisonOperator.LT: column < start,
-        ComparisonOperator.LE: column < end,
-        ComparisonOperator.GT: column >= end,
+        ComparisonOperator.LE: before_end,
+        ComparisonOperator.GT: from_end,
         ComparisonOperator.GE: column >= start,
     }.get(node.operator, false())
 

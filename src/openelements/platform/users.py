@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.kit.crypto import new_user_secret
 from openelements.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from openelements.kit.ids import MAX_OBJECT_ID
+from openelements.kit.ids import object_id_or_none
 from openelements.platform.caller import Caller, require_org_admin
 from openelements.platform.models import Account, AppUser
 from openelements.platform.rendering import roles_out, user_out
@@ -282,8 +282,8 @@ class UserService:
 
     async def _lookup(self, email_or_id: str) -> AppUser | None:
         if email_or_id.isascii() and email_or_id.isdigit():
-            user_id = int(email_or_id)
-            return await self._repository.user(user_id) if user_id <= MAX_OBJECT_ID else None
+            user_id = object_id_or_none(email_or_id)
+            return None if user_id is None else await self._repository.user(user_id)
         if len(email_or_id) > MAX_EMAIL_LENGTH or "\x00" in email_or_id:
             return None  # no stored email looks like this; PostgreSQL cannot even compare NUL
         return await self._repository.user_by_email_key(email_key(email_or_id))

@@ -52,3 +52,36 @@ def test_long_values_are_refused_or_not_found(client: TestClient, tenant: Tenant
     wrong_password = tenant.headers(**{"elements-user-password": long})
     response = client.get(f"{API}/users/{tenant.admin_id}", headers=wrong_password)
     assert response.status_code == 401
+
+
+def test_ids_with_thousands_of_digits_are_404_not_500(client: TestClient, tenant: Tenant) -> None:
+    digits = "1" * 5000
+    headers = tenant.headers()
+    for method, path in [
+        ("GET", f"{API}/users/{digits}"),
+        ("GET", f"{API}/users/{digits}/roles"),
+        ("PATCH", f"{API}/users/{digits}"),
+        ("GET", f"{API}/accounts/{digits}"),
+        ("GET", f"{API}/organizations/users/{digits}"),
+        ("DELETE", f"{API}/accounts/{digits}/users/{digits}"),
+    ]:
+        response = client.request(
+            method, path, headers=headers, json={} if method == "PATCH" else None
+        )
+        assert response.status_code == 404, (method, path[:40], response.text)
+
+
+def test_account_where_on_the_last_representable_day_is_answered(
+    client: TestClient, tenant: Tenant
+) -> None:
+    headers = tenant.headers()
+    for where, expected in [
+        ("createdDate = '9999-12-31'", []),
+        ("createdDate > '9999-12-31'", []),
+        ("createdDate >= '9999-12-31'", []),
+        ("createdDate <= '9999-12-31'", [tenant.admin_email]),
+        ("createdDate != '9999-12-31'", [tenant.admin_email]),
+    ]:
+        response = client.get(f"{API}/accounts", headers=headers, params={"where": where})
+        assert response.status_code == 200, (where, response.text)
+        assert [a["externalId"] for a in response.json()] == expected, where

@@ -19,6 +19,19 @@ def test_anything_else_cannot_name_an_object(text: str) -> None:
         parse_object_id(text, kind="instance")
 
 
+def test_ids_longer_than_python_converts_are_not_found_not_a_crash() -> None:
+    with pytest.raises(NotFound):
+        parse_object_id("1" * 5000, kind="user")
+
+
+def test_leading_zeros_still_name_the_object() -> None:
+    assert parse_object_id("0" * 30 + "42", kind="account") == 42
+
+
+def test_the_largest_id_is_accepted() -> None:
+    assert parse_object_id(str(2**63 - 1), kind="account") == 2**63 - 1
+
+
 def test_system_clock_is_utc() -> None:
     assert SystemClock().now().tzinfo is UTC
 
