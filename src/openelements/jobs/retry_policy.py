@@ -33,8 +33,15 @@ class RetryPolicy:
             raise ValueError("failed_attempts starts at 1")
         if failed_attempts >= self.max_attempts:
             return None
-        seconds = self.first_delay.total_seconds() * self.multiplier ** (failed_attempts - 1)
-        return min(self.max_delay, timedelta(seconds=seconds))
+        # Compared as seconds before a timedelta is built: after a few dozen failures the
+        # power outgrows timedelta (and, later, float); the cap is the answer then.
+        try:
+            seconds = self.first_delay.total_seconds() * self.multiplier ** (failed_attempts - 1)
+        except OverflowError:
+            return self.max_delay
+        if seconds >= self.max_delay.total_seconds():
+            return self.max_delay
+        return timedelta(seconds=seconds)
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)

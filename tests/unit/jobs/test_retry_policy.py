@@ -39,3 +39,11 @@ def test_inconsistent_policies_are_refused(kwargs: dict[str, object]) -> None:
 def test_failed_attempts_count_from_one() -> None:
     with pytest.raises(ValueError, match="starts at 1"):
         RetryPolicy().delay_after(0)
+
+
+@pytest.mark.parametrize("failed_attempts", [48, 60, 1100, 5000])
+def test_long_retry_series_stay_at_the_cap(failed_attempts: int) -> None:
+    """A late attempt must not overflow: the worker records failures in batches, and one
+    raising there would keep every other outcome of the round from being recorded."""
+    policy = RetryPolicy(max_attempts=10_000, max_delay=timedelta(hours=1))
+    assert policy.delay_after(failed_attempts) == timedelta(hours=1)
