@@ -100,6 +100,8 @@ def configure_logging(
     structlog.configure(
         processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        # Below `level` a log call returns at once: the processors (timestamp, redaction) would
+        # otherwise run for every debug line only for the stdlib handler to drop it.
+        wrapper_class=structlog.make_filtering_bound_logger(root.level),
         cache_logger_on_first_use=False,
     )

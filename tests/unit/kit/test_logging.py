@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import ItemsView, Iterator
 
 import pytest
 import structlog
@@ -76,3 +76,42 @@ def test_request_id_bound_in_context_appears_on_every_line(log_stream: io.String
 
 def test_ordinary_words_are_left_alone() -> None:
     assert redact_text("User 12 joined Organization 3") == "User 12 joined Organization 3"
+
+
+class _CountingMapping(dict[str, str]):
+    """Counts how often the redaction processor walks it."""
+
+    walks = 0
+
+    def items(self) -> ItemsView[str, str]:  # type: ignore[override]
+        type(self).walks += 1
+        return super().items()
+
+
+def test_messages_below_the_level_skip_the_processors() -> None:
+    stream = io.StringIO()
+    configure_logging(level="WARNING", log_format="json", stream=stream)
+    try:
+        logger = structlog.get_logger("t")
+        logger.info("quiet", payload=_CountingMapping(a="b"))
+        logger.debug("quieter", payload=_CountingMapping(a="b"))
+        assert _CountingMapping.walks == 0
+        logger.warning("loud", payload=_CountingMapping(a="b"))
+        assert _CountingMapping.walks == 1
+        assert [line["event"] for line in _lines(stream)] == ["loud"]
+    finally:
+        configure_logging(level="INFO", log_format="json")
+
+
+def test_exceptions_and_bound_context_still_render_through_the_filtering_logger(
+    log_stream: io.StringIO,
+) -> None:
+    logger = structlog.get_logger("t").bind(job_id=7)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("failed")
+    (line,) = _lines(log_stream)
+    assert line["job_id"] == 7
+    assert line["level"] == "error"
+    assert "ValueError: boom" in str(line["exception"])
