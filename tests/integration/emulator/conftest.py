@@ -11,17 +11,26 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
+from kiota_abstractions.authentication import (
+    AccessTokenProvider,
+    AllowedHostsValidator,
+    BaseBearerTokenAuthenticationProvider,
+)
 
 from msgraph_emulator.app import create_app
 from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.identity.jwt import SigningKey
+
+if TYPE_CHECKING:
+    from msgraph import GraphServiceClient
 
 
 @dataclass(frozen=True)
@@ -113,3 +122,48 @@ def running_tls_emulator(
     emulator = Emulator(signing_key=emulator_signing_key)
     with serve_emulator(emulator, tls=emulator_tls) as origin:
         yield RunningEmulator(base_url=origin, emulator=emulator)
+
+
+class FixedTokenProvider(AccessTokenProvider):
+    """Hands msgraph-sdk one bearer token, for the emulator's loopback host only."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self._hosts = AllowedHostsValidator(["127.0.0.1"])
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        return self._token if self._hosts.is_url_host_valid(uri) else ""
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._hosts
+
+
+@pytest.fixture
+async def graph_sdk(running_emulator: RunningEmulator) -> AsyncIterator[GraphServiceClient]:
+    """msgraph-sdk with its default middleware against `running_emulator`, acting as
+    `dana@acme.example` ("Dana Swope", created through the control API) with a token issued
+    for her; the SDK's own HTTP client is closed after the test."""
+    import httpx2
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+
+    base_url, upn = running_emulator.base_url, "dana@acme.example"
+    with httpx2.Client(base_url=base_url) as control:
+        created = control.post(
+            "/_emulator/users", json={"userPrincipalName": upn, "displayName": "Dana Swope"}
+        )
+        assert created.status_code == 201
+        token = control.post(f"/_emulator/users/{upn}/token").json()["access_token"]
+    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(FixedTokenProvider(token)))
+    adapter.base_url = f"{base_url}/v1.0"
+    try:
+        yield GraphServiceClient(request_adapter=adapter)
+    finally:
+        http = adapter._http_client
+        await http.aclose()
+        # msgraph-core's transport wrapper has no `aclose`: close the pool it wraps too, or
+        # its sockets are left to the garbage collector (a ResourceWarning in a later test).
+        inner = getattr(http._transport, "transport", None)
+        if inner is not None:
+            await inner.aclose()

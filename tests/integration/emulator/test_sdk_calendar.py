@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx2
 import pytest
-from kiota_abstractions.authentication import (
-    AccessTokenProvider,
-    AllowedHostsValidator,
-    BaseBearerTokenAuthenticationProvider,
-)
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph import GraphServiceClient
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.calendar import Calendar
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
@@ -65,46 +57,6 @@ UPN = "dana@acme.example"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class FixedTokenProvider(AccessTokenProvider):
-    def __init__(self, token: str) -> None:
-        self._token = token
-        self._hosts = AllowedHostsValidator(["127.0.0.1"])
-
-    async def get_authorization_token(
-        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-    ) -> str:
-        return self._token if self._hosts.is_url_host_valid(uri) else ""
-
-    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
-        return self._hosts
-
-
-async def _close(adapter: GraphRequestAdapter) -> None:
-    """msgraph-core's transport wrapper has no `aclose`, so close the pool it wraps too."""
-    http = adapter._http_client
-    await http.aclose()
-    inner = getattr(http._transport, "transport", None)
-    if inner is not None:
-        await inner.aclose()
-
-
-@asynccontextmanager
-async def _sdk_client(base_url: str) -> AsyncIterator[GraphServiceClient]:
-    """The SDK with its default middleware; its own httpx client is closed afterwards."""
-    with httpx2.Client(base_url=base_url) as control:
-        created = control.post(
-            "/_emulator/users", json={"userPrincipalName": UPN, "displayName": "Dana Swope"}
-        )
-        assert created.status_code == 201
-        token = control.post(f"/_emulator/users/{UPN}/token").json()["access_token"]
-    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(FixedTokenProvider(token)))
-    adapter.base_url = f"{base_url}/v1.0"
-    try:
-        yield GraphServiceClient(request_adapter=adapter)
-    finally:
-        await _close(adapter)
 
 
 def _when(text: str, zone: str = "UTC") -> DateTimeTimeZone:
@@ -224,19 +176,18 @@ async def _calendar_view_paging(client: GraphServiceClient, base_url: str) -> No
     assert instance.type == EventType.Occurrence
 
 
-async def test_sdk_runs_calendar_crud(running_emulator: Any) -> None:
-    async with _sdk_client(running_emulator.base_url) as client:
-        await _calendar_crud(client, running_emulator.base_url)
+async def test_sdk_runs_calendar_crud(graph_sdk: GraphServiceClient, running_emulator: Any) -> None:
+    await _calendar_crud(graph_sdk, running_emulator.base_url)
 
 
-async def test_sdk_runs_event_crud(running_emulator: Any) -> None:
-    async with _sdk_client(running_emulator.base_url) as client:
-        await _event_crud(client, running_emulator.base_url)
+async def test_sdk_runs_event_crud(graph_sdk: GraphServiceClient, running_emulator: Any) -> None:
+    await _event_crud(graph_sdk, running_emulator.base_url)
 
 
-async def test_sdk_pages_a_calendar_view_with_its_page_iterator(running_emulator: Any) -> None:
-    async with _sdk_client(running_emulator.base_url) as client:
-        await _calendar_view_paging(client, running_emulator.base_url)
+async def test_sdk_pages_a_calendar_view_with_its_page_iterator(
+    graph_sdk: GraphServiceClient, running_emulator: Any
+) -> None:
+    await _calendar_view_paging(graph_sdk, running_emulator.base_url)
 
 
 async def _queries_actions_and_schedule(client: GraphServiceClient, base_url: str) -> None:
@@ -322,11 +273,13 @@ async def _series_instances(client: GraphServiceClient, base_url: str) -> None:
     ]
 
 
-async def test_sdk_queries_acts_and_reads_schedules(running_emulator: Any) -> None:
-    async with _sdk_client(running_emulator.base_url) as client:
-        await _queries_actions_and_schedule(client, running_emulator.base_url)
+async def test_sdk_queries_acts_and_reads_schedules(
+    graph_sdk: GraphServiceClient, running_emulator: Any
+) -> None:
+    await _queries_actions_and_schedule(graph_sdk, running_emulator.base_url)
 
 
-async def test_sdk_reads_the_instances_of_a_relative_monthly_series(running_emulator: Any) -> None:
-    async with _sdk_client(running_emulator.base_url) as client:
-        await _series_instances(client, running_emulator.base_url)
+async def test_sdk_reads_the_instances_of_a_relative_monthly_series(
+    graph_sdk: GraphServiceClient, running_emulator: Any
+) -> None:
+    await _series_instances(graph_sdk, running_emulator.base_url)

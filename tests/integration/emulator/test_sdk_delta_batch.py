@@ -13,19 +13,12 @@ import datetime as dt
 import time
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx2
 import pytest
 from aiohttp import web
-from kiota_abstractions.authentication import (
-    AccessTokenProvider,
-    AllowedHostsValidator,
-    BaseBearerTokenAuthenticationProvider,
-)
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph import GraphServiceClient
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
 from msgraph.generated.models.event import Event
 from msgraph.generated.models.subscription import Subscription
@@ -46,48 +39,12 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:msgraph.*"),
 ]
 
-UPN = "dana@acme.example"
 CLIENT_STATE = "sdk-client-state"
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class FixedTokenProvider(AccessTokenProvider):
-    def __init__(self, token: str) -> None:
-        self._token = token
-        self._hosts = AllowedHostsValidator(["127.0.0.1"])
-
-    async def get_authorization_token(
-        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-    ) -> str:
-        return self._token if self._hosts.is_url_host_valid(uri) else ""
-
-    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
-        return self._hosts
-
-
-@asynccontextmanager
-async def sdk_client(base_url: str) -> AsyncIterator[GraphServiceClient]:
-    with httpx2.Client(base_url=base_url) as control:
-        created = control.post(
-            "/_emulator/users", json={"userPrincipalName": UPN, "displayName": "Dana"}
-        )
-        assert created.status_code == 201
-        token = control.post(f"/_emulator/users/{UPN}/token").json()["access_token"]
-    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(FixedTokenProvider(token)))
-    adapter.base_url = f"{base_url}/v1.0"
-    try:
-        yield GraphServiceClient(request_adapter=adapter)
-    finally:
-        http = adapter._http_client
-        await http.aclose()
-        # msgraph-core's AsyncGraphTransport does not close the transport it wraps.
-        inner = getattr(http._transport, "transport", None)
-        if inner is not None:
-            await inner.aclose()
 
 
 def event(subject: str, day: str) -> Event:
@@ -126,67 +83,67 @@ def removed(items: list[Event]) -> set[str]:
     return {str(i.id) for i in items if "@removed" in i.additional_data}
 
 
-async def test_sdk_delta_follows_next_links_to_the_delta_link(running_emulator: Any) -> None:
-    async with sdk_client(running_emulator.base_url) as client:
-        ids = []
-        for n, day in enumerate(["2026-04-02", "2026-04-03", "2026-04-04", "2026-05-01"]):
-            created = await client.me.events.post(event(f"e{n}", day))
-            assert created is not None
-            ids.append(str(created.id))
-        items, delta_link, pages = await delta_round(client, None)
-        assert {i.id for i in items} == set(ids[:3])
-        assert pages == 2
-        assert items[0].start is not None
+async def test_sdk_delta_follows_next_links_to_the_delta_link(
+    graph_sdk: GraphServiceClient,
+) -> None:
+    ids = []
+    for n, day in enumerate(["2026-04-02", "2026-04-03", "2026-04-04", "2026-05-01"]):
+        created = await graph_sdk.me.events.post(event(f"e{n}", day))
+        assert created is not None
+        ids.append(str(created.id))
+    items, delta_link, pages = await delta_round(graph_sdk, None)
+    assert {i.id for i in items} == set(ids[:3])
+    assert pages == 2
+    assert items[0].start is not None
 
-        await client.me.events.by_event_id(ids[0]).patch(Event(subject="renamed"))
-        await client.me.events.by_event_id(ids[1]).delete()
-        await client.me.events.by_event_id(ids[2]).patch(event("moved", "2026-04-20"))
-        items, _, _ = await delta_round(client, delta_link)
-        assert [i.subject for i in items if i.id == ids[0]] == ["renamed"]
-        assert removed(items) == {ids[1], ids[2]}
+    await graph_sdk.me.events.by_event_id(ids[0]).patch(Event(subject="renamed"))
+    await graph_sdk.me.events.by_event_id(ids[1]).delete()
+    await graph_sdk.me.events.by_event_id(ids[2]).patch(event("moved", "2026-04-20"))
+    items, _, _ = await delta_round(graph_sdk, delta_link)
+    assert [i.subject for i in items if i.id == ids[0]] == ["renamed"]
+    assert removed(items) == {ids[1], ids[2]}
 
 
-async def test_sdk_batch_with_dependencies(running_emulator: Any) -> None:
-    async with sdk_client(running_emulator.base_url) as client:
-        first = BatchRequestItem(
-            client.me.events.to_post_request_information(event("a", "2026-04-02")), id="1"
-        )
-        second = BatchRequestItem(
-            client.me.events.to_post_request_information(event("b", "2026-04-03")),
-            id="2",
-            depends_on=["1"],
-        )
-        listing = BatchRequestItem(
-            client.me.events.to_get_request_information(), id="3", depends_on=["2"]
-        )
-        missing = BatchRequestItem(
-            client.me.events.by_event_id(
-                "AAMkAGVtdWxhdG9yLW1pc3Npbmc="
-            ).to_get_request_information(),
-            id="4",
-        )
-        after_missing = BatchRequestItem(
-            client.me.events.to_post_request_information(event("c", "2026-04-04")),
-            id="5",
-            depends_on=["4"],
-        )
-        content = BatchRequestContent()
-        for item in (first, second, listing, missing, after_missing):
-            content.add_request(item.id, item)
-        answer = await BatchRequestBuilder(client.request_adapter).post(content)
-        assert isinstance(answer, BatchResponseContent)
-        assert answer.get_response_status_codes() == {
-            "1": 201,
-            "2": 201,
-            "3": 200,
-            "4": 404,
-            "5": 424,
-        }
-        # msgraph-core 1.5.2 reads item bodies only when they are base64 strings; Graph (and
-        # the emulator) send JSON objects, so the SDK leaves `body` empty. Check the store instead.
-        listed = await client.me.events.get()
-        assert listed is not None
-        assert sorted(str(e.subject) for e in listed.value or []) == ["a", "b"]
+async def test_sdk_batch_with_dependencies(graph_sdk: GraphServiceClient) -> None:
+    first = BatchRequestItem(
+        graph_sdk.me.events.to_post_request_information(event("a", "2026-04-02")), id="1"
+    )
+    second = BatchRequestItem(
+        graph_sdk.me.events.to_post_request_information(event("b", "2026-04-03")),
+        id="2",
+        depends_on=["1"],
+    )
+    listing = BatchRequestItem(
+        graph_sdk.me.events.to_get_request_information(), id="3", depends_on=["2"]
+    )
+    missing = BatchRequestItem(
+        graph_sdk.me.events.by_event_id(
+            "AAMkAGVtdWxhdG9yLW1pc3Npbmc="
+        ).to_get_request_information(),
+        id="4",
+    )
+    after_missing = BatchRequestItem(
+        graph_sdk.me.events.to_post_request_information(event("c", "2026-04-04")),
+        id="5",
+        depends_on=["4"],
+    )
+    content = BatchRequestContent()
+    for item in (first, second, listing, missing, after_missing):
+        content.add_request(item.id, item)
+    answer = await BatchRequestBuilder(graph_sdk.request_adapter).post(content)
+    assert isinstance(answer, BatchResponseContent)
+    assert answer.get_response_status_codes() == {
+        "1": 201,
+        "2": 201,
+        "3": 200,
+        "4": 404,
+        "5": 424,
+    }
+    # msgraph-core 1.5.2 reads item bodies only when they are base64 strings; Graph (and
+    # the emulator) send JSON objects, so the SDK leaves `body` empty. Check the store instead.
+    listed = await graph_sdk.me.events.get()
+    assert listed is not None
+    assert sorted(str(e.subject) for e in listed.value or []) == ["a", "b"]
 
 
 class Receiver:
@@ -217,38 +174,37 @@ async def receiver_url() -> AsyncIterator[tuple[str, Receiver]]:
 
 
 async def test_receiver_gets_notifications_for_sdk_changes(
-    running_emulator: Any, receiver_url: tuple[str, Receiver]
+    graph_sdk: GraphServiceClient, running_emulator: Any, receiver_url: tuple[str, Receiver]
 ) -> None:
     url, receiver = receiver_url
-    async with sdk_client(running_emulator.base_url) as client:
-        expiry = running_emulator.emulator.clock.now() + dt.timedelta(hours=8)
-        subscription = await client.subscriptions.post(
-            Subscription(
-                change_type="created,updated,deleted",
-                notification_url=url,
-                resource="/me/events",
-                expiration_date_time=expiry,
-                client_state=CLIENT_STATE,
-            )
+    expiry = running_emulator.emulator.clock.now() + dt.timedelta(hours=8)
+    subscription = await graph_sdk.subscriptions.post(
+        Subscription(
+            change_type="created,updated,deleted",
+            notification_url=url,
+            resource="/me/events",
+            expiration_date_time=expiry,
+            client_state=CLIENT_STATE,
         )
-        assert subscription is not None
-        assert subscription.id
-        assert len(receiver.validations) == 1
-        created = await client.me.events.post(event("sdk", "2026-04-02"))
-        assert created is not None
-        await client.me.events.by_event_id(str(created.id)).patch(Event(subject="sdk 2"))
-        await client.me.events.by_event_id(str(created.id)).delete()
-        deadline = time.monotonic() + 5
-        while len(receiver.notifications) < 3 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        items = receiver.notifications
-        assert [i["changeType"] for i in items] == ["created", "updated", "deleted"]
-        assert {i["subscriptionId"] for i in items} == {subscription.id}
-        assert {i["clientState"] for i in items} == {CLIENT_STATE}
-        assert {i["resourceData"]["id"] for i in items} == {created.id}
-        renewed = await client.subscriptions.by_subscription_id(subscription.id).patch(
-            Subscription(expiration_date_time=expiry + dt.timedelta(hours=1))
-        )
-        assert renewed is not None
-        assert renewed.expiration_date_time == expiry.replace(microsecond=0) + dt.timedelta(hours=1)
-        await client.subscriptions.by_subscription_id(subscription.id).delete()
+    )
+    assert subscription is not None
+    assert subscription.id
+    assert len(receiver.validations) == 1
+    created = await graph_sdk.me.events.post(event("sdk", "2026-04-02"))
+    assert created is not None
+    await graph_sdk.me.events.by_event_id(str(created.id)).patch(Event(subject="sdk 2"))
+    await graph_sdk.me.events.by_event_id(str(created.id)).delete()
+    deadline = time.monotonic() + 5
+    while len(receiver.notifications) < 3 and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    items = receiver.notifications
+    assert [i["changeType"] for i in items] == ["created", "updated", "deleted"]
+    assert {i["subscriptionId"] for i in items} == {subscription.id}
+    assert {i["clientState"] for i in items} == {CLIENT_STATE}
+    assert {i["resourceData"]["id"] for i in items} == {created.id}
+    renewed = await graph_sdk.subscriptions.by_subscription_id(subscription.id).patch(
+        Subscription(expiration_date_time=expiry + dt.timedelta(hours=1))
+    )
+    assert renewed is not None
+    assert renewed.expiration_date_time == expiry.replace(microsecond=0) + dt.timedelta(hours=1)
+    await graph_sdk.subscriptions.by_subscription_id(subscription.id).delete()
