@@ -4,6 +4,11 @@
 OPENELEMENTS_TEST_POSTGRES_URL (scripts/test sets it); each test gets a database of its own,
 created from that server and dropped afterwards. Without the variable the PostgreSQL case is
 skipped, unless OPENELEMENTS_TEST_REQUIRE_POSTGRES=1 (CI), where a missing server is a failure.
+
+`serve_asgi_on_loopback(app)` serves an ASGI app (the emulator, the gateway) with a real uvicorn
+in a background thread on a free loopback port and returns its origin; servers stop at teardown.
+`emulator_signing_key` is one RSA key for the whole run (generating one per test costs more than
+most tests).
 """
 
 from __future__ import annotations
@@ -11,17 +16,25 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import psycopg
 import pytest
+import uvicorn
 from sqlalchemy.engine import make_url
 
+from msgraph_emulator.identity.jwt import SigningKey
 from openelements.kit.logging import configure_logging
 
 POSTGRES_URL_ENV = "OPENELEMENTS_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "OPENELEMENTS_TEST_REQUIRE_POSTGRES"
+SERVER_START_SECONDS = 10.0
 
 
 def _postgres_admin_url() -> str | None:
@@ -84,3 +97,69 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """A fresh, empty database URL: the test runs once per backend."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(fixture))
+
+
+class ServeOnLoopback(Protocol):
+    def __call__(
+        self,
+        app: Any,
+        *,
+        lifespan: Literal["on", "off"] = "off",
+        ssl_certfile: Path | None = None,
+        ssl_keyfile: Path | None = None,
+    ) -> str: ...
+
+
+@pytest.fixture
+def serve_asgi_on_loopback() -> Iterator[ServeOnLoopback]:
+    """A factory: `serve_asgi_on_loopback(app)` → `http://127.0.0.1:<port>` (`https` with TLS
+    files), served until the test's teardown."""
+    with ExitStack() as servers:
+
+        def serve(
+            app: Any,
+            *,
+            lifespan: Literal["on", "off"] = "off",
+            ssl_certfile: Path | None = None,
+            ssl_keyfile: Path | None = None,
+        ) -> str:
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                lifespan=lifespan,
+                ws="none",
+                ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+                ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+            )
+            port = servers.enter_context(_served(uvicorn.Server(config)))
+            return f"{'https' if ssl_certfile else 'http'}://127.0.0.1:{port}"
+
+        yield serve
+
+
+@contextmanager
+def _served(server: uvicorn.Server) -> Iterator[int]:
+    # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+    # without it keep-alive answers wait on Nagle + delayed ACK (~45 ms each).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        yield int(sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=SERVER_START_SECONDS)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def emulator_signing_key() -> SigningKey:
+    """One RSA key for the whole run: generating one per test costs more than the test."""
+    return SigningKey.generate()

@@ -2,23 +2,19 @@
 
 `running_emulator` yields `RunningEmulator(base_url, emulator)`: `base_url` is the origin
 (`http://127.0.0.1:<port>`, Graph at `base_url + "/v1.0"`), `emulator` the live `Emulator`
-object, so tests can seed state directly (`emulator.create_user(...)`).
-`serve_emulator(...)` is the same as a context manager (optionally over TLS).
+object, so tests can seed state directly (`emulator.create_user(...)`); `running_tls_emulator`
+the same over TLS. Serving is `serve_asgi_on_loopback` and `emulator_signing_key` one key per
+run (both in tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import uvicorn
 from kiota_abstractions.authentication import (
     AccessTokenProvider,
     AllowedHostsValidator,
@@ -50,50 +46,24 @@ class TlsFiles:
     ca_bundle: Path
 
 
-@contextmanager
-def serve_emulator(emulator: Emulator, *, tls: TlsFiles | None = None) -> Iterator[str]:
-    """Serve `emulator` until the block ends; yields its origin and sets `emulator.origin`."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    scheme = "https" if tls else "http"
-    emulator.origin = f"{scheme}://127.0.0.1:{port}"
-    config = uvicorn.Config(
+def _serve(
+    serve_asgi_on_loopback: Any, emulator: Emulator, *, tls: TlsFiles | None = None
+) -> RunningEmulator:
+    """Serve `emulator` for the test and set `emulator.origin` (read per request, so setting
+    it once the port is known is in time)."""
+    emulator.origin = serve_asgi_on_loopback(
         create_app(emulator=emulator),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        ssl_certfile=str(tls.certfile) if tls else None,
-        ssl_keyfile=str(tls.keyfile) if tls else None,
+        ssl_certfile=tls.certfile if tls else None,
+        ssl_keyfile=tls.keyfile if tls else None,
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the emulator did not start")
-        time.sleep(0.01)
-    try:
-        yield emulator.origin
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-@pytest.fixture(scope="session")
-def emulator_signing_key() -> SigningKey:
-    """One RSA key for the whole run: generating one per test costs more than the test."""
-    return SigningKey.generate()
+    return RunningEmulator(base_url=emulator.origin, emulator=emulator)
 
 
 @pytest.fixture
-def running_emulator(emulator_signing_key: SigningKey) -> Iterator[RunningEmulator]:
-    emulator = Emulator(signing_key=emulator_signing_key)
-    with serve_emulator(emulator) as origin:
-        yield RunningEmulator(base_url=origin, emulator=emulator)
+def running_emulator(
+    emulator_signing_key: SigningKey, serve_asgi_on_loopback: Any
+) -> RunningEmulator:
+    return _serve(serve_asgi_on_loopback, Emulator(signing_key=emulator_signing_key))
 
 
 @pytest.fixture(scope="session")
@@ -117,11 +87,10 @@ def emulator_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 
 @pytest.fixture
 def running_tls_emulator(
-    emulator_signing_key: SigningKey, emulator_tls: TlsFiles
-) -> Iterator[RunningEmulator]:
+    emulator_signing_key: SigningKey, emulator_tls: TlsFiles, serve_asgi_on_loopback: Any
+) -> RunningEmulator:
     emulator = Emulator(signing_key=emulator_signing_key)
-    with serve_emulator(emulator, tls=emulator_tls) as origin:
-        yield RunningEmulator(base_url=origin, emulator=emulator)
+    return _serve(serve_asgi_on_loopback, emulator, tls=emulator_tls)
 
 
 class FixedTokenProvider(AccessTokenProvider):

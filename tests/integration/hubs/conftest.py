@@ -1,13 +1,10 @@
 """The app in-process on a migrated database (SQLite and PostgreSQL), calling the Graph emulator
-over real HTTP on loopback (uvicorn in a thread), with a tenant and a provisioned instance."""
+over real HTTP on loopback (`serve_asgi_on_loopback`), with a tenant and a provisioned instance."""
 
 from __future__ import annotations
 
 import base64
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,21 +12,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from hub_integration_harness import Connected
 
 from msgraph_emulator.app import create_app as create_emulator_app
 from msgraph_emulator.emulator import Emulator
+from msgraph_emulator.identity.jwt import SigningKey
 from openelements import migrations
 from openelements.app import create_app
-from openelements.container import Container
 from openelements.kit.crypto import generate_key
-from openelements.platform.auth import password_hashing, runtime_of
+from openelements.platform.auth import password_hashing
 from openelements.platform.passwords import TEST_COST, PasswordHashing
 from openelements.platform.schemas import OrganizationCreated, UserCreate
-from openelements.platform.service import OrganizationService
 from openelements.settings import API_BASE_PATH, Settings
+from seeded_organizations import create_organization
 
 APP_ID = "22222222-3333-4444-5555-666666666666"
 APP_SECRET = "hub-app-secret"
@@ -38,29 +34,13 @@ MAILBOX = "dana@acme.example"
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    emulator = Emulator()
+def emulator(emulator_signing_key: SigningKey, serve_asgi_on_loopback: Any) -> Emulator:
+    emulator = Emulator(signing_key=emulator_signing_key)
     emulator.settings.auto_consent = True
     emulator.register_app(client_id=APP_ID, client_secret=APP_SECRET, redirect_uris=[CALLBACK])
     emulator.create_user(user_principal_name=MAILBOX, display_name="Dana Swope", password="pw")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
-    sock.bind(("127.0.0.1", 0))
-    emulator.origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        create_emulator_app(emulator=emulator), log_level="warning", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "the emulator stopped"
-        assert time.monotonic() < deadline, "the emulator did not start"
-        time.sleep(0.01)
-    yield emulator
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    emulator.origin = serve_asgi_on_loopback(create_emulator_app(emulator=emulator))
+    return emulator
 
 
 @pytest.fixture
@@ -96,19 +76,10 @@ def connected(database_url: str, tmp_path: Path, emulator: Emulator) -> Iterator
 
 
 def _organization(client: TestClient) -> OrganizationCreated:
-    container = client.app.state.container  # type: ignore[attr-defined]
-    assert isinstance(container, Container)
     admin = UserCreate(
         first_name="Dana", last_name="Swope", email="admin@acme.example", password="pw-123456"
     )
-
-    async def create() -> OrganizationCreated:
-        runtime = runtime_of(container, passwords=PasswordHashing(TEST_COST))
-        async with container.database.transaction() as session:
-            return await OrganizationService(session, runtime).create(name="Acme", admin=admin)
-
-    created: OrganizationCreated = client.portal.call(create)  # type: ignore[union-attr]
-    return created
+    return create_organization(client, name="Acme", admin=admin)
 
 
 def _code(client: TestClient) -> str:

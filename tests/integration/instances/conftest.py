@@ -1,20 +1,17 @@
 """The real app (in-process) on a migrated database (SQLite and PostgreSQL), talking over real
-HTTP on loopback to the Graph emulator (served by uvicorn in a thread), with a seeded tenant,
-a registered Azure app and a mailbox.
+HTTP on loopback to the Graph emulator (served by `serve_asgi_on_loopback`, tests/conftest.py),
+with a seeded tenant, a registered Azure app and a mailbox.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from instances_harness import APP_ID, APP_SECRET, CALLBACK, DANA, Tenant, create_tenant
 
@@ -29,35 +26,14 @@ from openelements.platform.passwords import TEST_COST, PasswordHashing
 from openelements.settings import Settings
 
 
-@pytest.fixture(scope="session")
-def signing_key() -> SigningKey:
-    return SigningKey.generate()
-
-
 @pytest.fixture
-def emulator(signing_key: SigningKey) -> Iterator[Emulator]:
-    emulator = Emulator(signing_key=signing_key)
+def emulator(emulator_signing_key: SigningKey, serve_asgi_on_loopback: Any) -> Emulator:
+    emulator = Emulator(signing_key=emulator_signing_key)
     emulator.settings.auto_consent = True
     emulator.register_app(client_id=APP_ID, client_secret=APP_SECRET, redirect_uris=[CALLBACK])
     emulator.create_user(user_principal_name=DANA, display_name="Dana Swope", password="pw")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
-    sock.bind(("127.0.0.1", 0))
-    emulator.origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        create_emulator_app(emulator=emulator), log_level="warning", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the emulator did not start")
-        time.sleep(0.01)
-    yield emulator
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    emulator.origin = serve_asgi_on_loopback(create_emulator_app(emulator=emulator))
+    return emulator
 
 
 @pytest.fixture

@@ -9,12 +9,24 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 from fastapi.testclient import TestClient
 
-from openelements.container import Container
-from openelements.platform.auth import runtime_of
-from openelements.platform.passwords import TEST_COST, PasswordHashing
-from openelements.platform.schemas import OrganizationCreated, UserCreate
-from openelements.platform.service import OrganizationService
+from openelements.platform.schemas import UserCreate
 from openelements.settings import API_BASE_PATH
+from seeded_organizations import container_of, create_organization
+
+__all__ = [
+    "API",
+    "APP_ID",
+    "APP_SECRET",
+    "CALLBACK",
+    "DANA",
+    "Tenant",
+    "authorization_code",
+    "container_of",
+    "create_tenant",
+    "instance_body",
+    "oauth_url",
+    "provision",
+]
 
 API = API_BASE_PATH
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -37,22 +49,9 @@ class Tenant:
         return {"Authorization": value}
 
 
-def container_of(client: TestClient) -> Container:
-    container = client.app.state.container  # type: ignore[attr-defined]
-    assert isinstance(container, Container)
-    return container
-
-
 def create_tenant(client: TestClient, *, name: str, email: str) -> Tenant:
-    container = container_of(client)
     admin = UserCreate(first_name="Dana", last_name="Swope", email=email, password="pw-123456")
-
-    async def create() -> OrganizationCreated:
-        runtime = runtime_of(container, passwords=PasswordHashing(TEST_COST))
-        async with container.database.transaction() as session:
-            return await OrganizationService(session, runtime).create(name=name, admin=admin)
-
-    created = client.portal.call(create)  # type: ignore[union-attr]
+    created = create_organization(client, name=name, admin=admin)
     return Tenant(
         organization_id=created.organization.id,
         organization_secret=created.organization.secret,

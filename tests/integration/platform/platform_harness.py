@@ -7,15 +7,22 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from openelements.container import Container
-from openelements.platform.auth import runtime_of
-from openelements.platform.passwords import TEST_COST, PasswordHashing
-from openelements.platform.schemas import OrganizationCreated, UserCreate
-from openelements.platform.service import OrganizationService
+from openelements.platform.schemas import UserCreate
 from openelements.settings import API_BASE_PATH
+from seeded_organizations import CHEAP_HASHING, create_organization
+
+__all__ = [
+    "ADMIN_PASSWORD",
+    "API",
+    "CHEAP_HASHING",
+    "USER_PASSWORD",
+    "Tenant",
+    "create_account",
+    "create_tenant",
+    "create_user",
+]
 
 API = API_BASE_PATH
-CHEAP_HASHING = PasswordHashing(TEST_COST)
 ADMIN_PASSWORD = "correct horse battery staple"
 USER_PASSWORD = "pass-word-1"
 
@@ -36,18 +43,10 @@ class Tenant:
 
 
 def create_tenant(client: TestClient, *, name: str, email: str) -> Tenant:
-    container = client.app.state.container  # type: ignore[attr-defined]
-    assert isinstance(container, Container)
     admin = UserCreate(
         first_name="Organization", last_name="Administrator", email=email, password=ADMIN_PASSWORD
     )
-
-    async def create() -> OrganizationCreated:
-        runtime = runtime_of(container, passwords=CHEAP_HASHING)
-        async with container.database.transaction() as session:
-            return await OrganizationService(session, runtime).create(name=name, admin=admin)
-
-    created = client.portal.call(create)  # type: ignore[union-attr]
+    created = create_organization(client, name=name, admin=admin)
     return Tenant(
         organization_id=created.organization.id,
         organization_secret=created.organization.secret,

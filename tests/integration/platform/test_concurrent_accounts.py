@@ -5,15 +5,10 @@ event loop with a pool of database connections, so they contend for SQLite's wri
 """
 
 import asyncio
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from platform_harness import API, CHEAP_HASHING, Tenant
 
@@ -24,28 +19,6 @@ from openelements.platform.service import OrganizationService
 from openelements.settings import Settings
 
 CONCURRENT_CREATIONS = 50
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", ws="none"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the gateway did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}{API}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 async def _seed(settings: Settings) -> Tenant:
@@ -81,14 +54,14 @@ async def _create_all(
 
 @pytest.mark.slow
 def test_concurrent_account_creations_all_succeed_and_duplicates_conflict(
-    app: FastAPI, settings: Settings
+    app: FastAPI, settings: Settings, serve_asgi_on_loopback: Any
 ) -> None:
     tenant = asyncio.run(_seed(settings))
     wanted = [f"c-{i}" for i in range(CONCURRENT_CREATIONS)]
-    with serve(app) as base_url:
-        responses = asyncio.run(_create_all(base_url, tenant, wanted))
-        duplicates = asyncio.run(_create_all(base_url, tenant, ["same"] * 10))
-        listed = httpx2.get(f"{base_url}/accounts", headers=tenant.headers(), timeout=30)
+    base_url = serve_asgi_on_loopback(app, lifespan="on") + API
+    responses = asyncio.run(_create_all(base_url, tenant, wanted))
+    duplicates = asyncio.run(_create_all(base_url, tenant, ["same"] * 10))
+    listed = httpx2.get(f"{base_url}/accounts", headers=tenant.headers(), timeout=30)
     assert sorted(r.status_code for r in duplicates) == [200] + [409] * 9
     failures = [(r.status_code, r.text) for r in responses if r.status_code != 200]
     assert failures == []
@@ -110,38 +83,38 @@ async def _same_request_many_times(
 
 @pytest.mark.slow
 def test_concurrent_role_grants_and_setting_changes_all_succeed(
-    app: FastAPI, settings: Settings
+    app: FastAPI, settings: Settings, serve_asgi_on_loopback: Any
 ) -> None:
     tenant = asyncio.run(_seed(settings))
     user_body = {"firstName": "D", "lastName": "S", "email": "d@acme.example", "password": "p"}
     key = "notification.webhook.failure.policy"
-    with serve(app) as base_url:
-        account = httpx2.post(
-            f"{base_url}/accounts", headers=tenant.headers(), json={"externalId": "a"}
-        ).json()
-        user = httpx2.post(
-            f"{base_url}/accounts/{account['id']}/users", headers=tenant.headers(), json=user_body
-        ).json()
-        grants = asyncio.run(
-            _same_request_many_times(
-                base_url,
-                tenant,
-                method="PUT",
-                path=f"/users/{user['id']}/roles/admin",
-                body=None,
-                times=10,
-            )
+    base_url = serve_asgi_on_loopback(app, lifespan="on") + API
+    account = httpx2.post(
+        f"{base_url}/accounts", headers=tenant.headers(), json={"externalId": "a"}
+    ).json()
+    user = httpx2.post(
+        f"{base_url}/accounts/{account['id']}/users", headers=tenant.headers(), json=user_body
+    ).json()
+    grants = asyncio.run(
+        _same_request_many_times(
+            base_url,
+            tenant,
+            method="PUT",
+            path=f"/users/{user['id']}/roles/admin",
+            body=None,
+            times=10,
         )
-        changes = asyncio.run(
-            _same_request_many_times(
-                base_url,
-                tenant,
-                method="POST",
-                path=f"/accounts/{account['id']}/settings",
-                body={key: "queue"},
-                times=10,
-            )
+    )
+    changes = asyncio.run(
+        _same_request_many_times(
+            base_url,
+            tenant,
+            method="POST",
+            path=f"/accounts/{account['id']}/settings",
+            body={key: "queue"},
+            times=10,
         )
+    )
     assert [r.status_code for r in grants] == [200] * 10
     assert {tuple(role["key"] for role in r.json()) for r in grants} == {("admin",)}
     assert [r.status_code for r in changes] == [200] * 10
