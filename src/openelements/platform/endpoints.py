@@ -13,6 +13,12 @@ from fastapi import APIRouter, Header, Query
 from openelements.container import ReadSession, WriteSession
 from openelements.kit.ids import parse_object_id
 from openelements.platform.auth import PlatformRuntimeDep, UserAndOrganization
+from openelements.platform.dependencies import (
+    ReadAccounts,
+    ReadOrganizations,
+    WriteAccounts,
+    WriteAccountSettings,
+)
 from openelements.platform.paging import Offset, PageSize
 from openelements.platform.runtime import DEFAULT_PAGE_SIZE
 from openelements.platform.schemas import (
@@ -25,11 +31,6 @@ from openelements.platform.schemas import (
     SessionLogin,
     SessionSecrets,
     SessionToken,
-)
-from openelements.platform.service import (
-    AccountService,
-    AccountSettingsService,
-    OrganizationService,
 )
 from openelements.platform.sessions import SessionService, bearer_token
 from openelements.platform.user_endpoints import router as users_router
@@ -48,9 +49,9 @@ def _account_id(text: str) -> int:
 
 @router.get("/organizations/me")
 async def organization_me(
-    caller: UserAndOrganization, session: ReadSession, runtime: PlatformRuntimeDep
+    caller: UserAndOrganization, organizations: ReadOrganizations
 ) -> OrganizationOut:
-    return await OrganizationService(session, runtime).of(caller)
+    return await organizations.of(caller)
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -59,75 +60,58 @@ async def organization_me(
 @router.get("/accounts")
 async def list_accounts(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
+    accounts: ReadAccounts,
     where: Where = None,
     offset: Offset = 0,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[AccountOut]:
-    service = AccountService(session, runtime)
-    return await service.list(caller, offset=offset, limit=page_size, where=where)
+    return await accounts.list(caller, offset=offset, limit=page_size, where=where)
 
 
 @router.post("/accounts")
 async def create_account(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    body: AccountCreate,
+    caller: UserAndOrganization, accounts: WriteAccounts, body: AccountCreate
 ) -> AccountOut:
-    return await AccountService(session, runtime).create(caller, body)
+    return await accounts.create(caller, body)
 
 
 @router.patch("/accounts/settings")
 async def change_own_account_settings(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    body: AccountSettingsChange,
+    caller: UserAndOrganization, settings: WriteAccountSettings, body: AccountSettingsChange
 ) -> AccountSettingsOut:
-    return await AccountSettingsService(session, runtime).change(caller, None, body=body)
+    return await settings.change(caller, None, body=body)
 
 
 @router.post("/accounts/{account_id}/settings")
 @router.patch("/accounts/{account_id}/settings")
 async def change_account_settings(
     caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
+    settings: WriteAccountSettings,
     account_id: str,
     body: AccountSettingsChange,
 ) -> AccountSettingsOut:
-    service = AccountSettingsService(session, runtime)
-    return await service.change(caller, _account_id(account_id), body=body)
+    return await settings.change(caller, _account_id(account_id), body=body)
 
 
 @router.get("/accounts/{account_id}")
 async def get_account(
-    caller: UserAndOrganization, session: ReadSession, runtime: PlatformRuntimeDep, account_id: str
+    caller: UserAndOrganization, accounts: ReadAccounts, account_id: str
 ) -> AccountOut:
-    return await AccountService(session, runtime).get(caller, _account_id(account_id))
+    return await accounts.get(caller, _account_id(account_id))
 
 
 @router.patch("/accounts/{account_id}")
 async def update_account(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
-    body: AccountUpdate,
+    caller: UserAndOrganization, accounts: WriteAccounts, account_id: str, body: AccountUpdate
 ) -> AccountOut:
-    return await AccountService(session, runtime).update(caller, _account_id(account_id), body=body)
+    return await accounts.update(caller, _account_id(account_id), body=body)
 
 
 @router.delete("/accounts/{account_id}")
 async def deactivate_account(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
+    caller: UserAndOrganization, accounts: WriteAccounts, account_id: str
 ) -> AccountOut:
-    return await AccountService(session, runtime).deactivate(caller, _account_id(account_id))
+    return await accounts.deactivate(caller, _account_id(account_id))
 
 
 # --- sessions (D03) ------------------------------------------------------------------------

@@ -10,25 +10,50 @@ Users are rendered without `null` fields: `secret` appears only where D13 allows
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 
-from openelements.container import ReadSession, WriteSession
 from openelements.kit.ids import parse_object_id
-from openelements.platform.auth import PlatformRuntimeDep, UserAndOrganization
+from openelements.platform.auth import UserAndOrganization
+from openelements.platform.dependencies import ReadUsers, WriteUsers
 from openelements.platform.paging import Offset, PageSize
 from openelements.platform.runtime import DEFAULT_PAGE_SIZE
 from openelements.platform.schemas import RoleOut, UserCreate, UserOut, UserReplace, UserUpdate
-from openelements.platform.users import DEFAULT_ACCOUNT, Scope, UserService
+from openelements.platform.users import DEFAULT_ACCOUNT, Scope
 
 router = APIRouter(tags=["platform"])
 
 UserPassword = Annotated[str | None, Header(alias="elements-user-password")]
 
 
-def _account_id(text: str) -> int:
-    return parse_object_id(text, kind="account")
+async def _account_scope(account_id: str) -> Scope:
+    return Scope.account(parse_object_id(account_id, kind="account"))
+
+
+AccountScope = Annotated[Scope, Depends(_account_scope)]
+"""The `{account_id}` of `/accounts/{account_id}/users`; 404 when it cannot be an id."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUserPath:
+    """`/accounts/{account_id}/users/{email_or_id}`, both read by one dependency so the
+    OpenAPI document lists them in path order."""
+
+    scope: Scope
+    email_or_id: str
+
+    @property
+    def user_id(self) -> int:
+        return _user_id(self.email_or_id)
+
+
+async def _account_user(account_id: str, email_or_id: str) -> AccountUserPath:
+    return AccountUserPath(scope=await _account_scope(account_id), email_or_id=email_or_id)
+
+
+AccountUser = Annotated[AccountUserPath, Depends(_account_user)]
 
 
 def _user_id(text: str) -> int:
@@ -41,82 +66,50 @@ def _user_id(text: str) -> int:
 @router.get("/accounts/{account_id}/users")
 async def list_account_users(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
+    users: ReadUsers,
+    scope: AccountScope,
     offset: Offset = 0,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[UserOut]:
-    service = UserService(session, runtime)
-    scope = Scope.account(_account_id(account_id))
-    return await service.list_in_account(caller, scope, offset=offset, limit=page_size)
+    return await users.list_in_account(caller, scope, offset=offset, limit=page_size)
 
 
 @router.post("/accounts/{account_id}/users")
 async def create_account_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
-    body: UserCreate,
+    caller: UserAndOrganization, users: WriteUsers, scope: AccountScope, body: UserCreate
 ) -> UserOut:
-    service = UserService(session, runtime)
-    return await service.create(caller, Scope.account(_account_id(account_id)), body=body)
+    return await users.create(caller, scope, body=body)
 
 
 @router.get("/accounts/{account_id}/users/{email_or_id}")
 async def get_account_user(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
-    email_or_id: str,
+    users: ReadUsers,
+    path: AccountUser,
     password: UserPassword = None,
 ) -> UserOut:
-    service = UserService(session, runtime)
-    scope = Scope.account(_account_id(account_id))
-    return await service.find(caller, email_or_id, password=password, scope=scope)
+    return await users.find(caller, path.email_or_id, password=password, scope=path.scope)
 
 
 @router.patch("/accounts/{account_id}/users/{email_or_id}")
 async def update_account_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
-    email_or_id: str,
-    body: UserUpdate,
+    caller: UserAndOrganization, users: WriteUsers, path: AccountUser, body: UserUpdate
 ) -> UserOut:
-    service = UserService(session, runtime)
-    scope = Scope.account(_account_id(account_id))
-    return await service.update(caller, _user_id(email_or_id), body=body, scope=scope)
+    return await users.update(caller, path.user_id, body=body, scope=path.scope)
 
 
 @router.put("/accounts/{account_id}/users/{email_or_id}")
 async def replace_account_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
-    email_or_id: str,
-    body: UserReplace,
+    caller: UserAndOrganization, users: WriteUsers, path: AccountUser, body: UserReplace
 ) -> UserOut:
-    service = UserService(session, runtime)
-    scope = Scope.account(_account_id(account_id))
-    return await service.replace(caller, _user_id(email_or_id), body=body, scope=scope)
+    return await users.replace(caller, path.user_id, body=body, scope=path.scope)
 
 
 @router.delete("/accounts/{account_id}/users/{email_or_id}")
 async def deactivate_account_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    account_id: str,
-    email_or_id: str,
+    caller: UserAndOrganization, users: WriteUsers, path: AccountUser
 ) -> UserOut:
-    service = UserService(session, runtime)
-    scope = Scope.account(_account_id(account_id))
-    return await service.deactivate(caller, _user_id(email_or_id), scope=scope)
+    return await users.deactivate(caller, path.user_id, scope=path.scope)
 
 
 # --- /organizations/users (the default account) --------------------------------------------
@@ -125,59 +118,42 @@ async def deactivate_account_user(
 @router.get("/organizations/users")
 async def list_organization_users(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
+    users: ReadUsers,
     offset: Offset = 0,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[UserOut]:
-    service = UserService(session, runtime)
-    return await service.list_in_account(caller, DEFAULT_ACCOUNT, offset=offset, limit=page_size)
+    return await users.list_in_account(caller, DEFAULT_ACCOUNT, offset=offset, limit=page_size)
 
 
 @router.post("/organizations/users")
 async def create_organization_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    body: UserCreate,
+    caller: UserAndOrganization, users: WriteUsers, body: UserCreate
 ) -> UserOut:
-    return await UserService(session, runtime).create(caller, DEFAULT_ACCOUNT, body=body)
+    return await users.create(caller, DEFAULT_ACCOUNT, body=body)
 
 
 @router.get("/organizations/users/{email_or_id}")
 async def get_organization_user(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
+    users: ReadUsers,
     email_or_id: str,
     password: UserPassword = None,
 ) -> UserOut:
-    service = UserService(session, runtime)
-    return await service.find(caller, email_or_id, password=password, scope=DEFAULT_ACCOUNT)
+    return await users.find(caller, email_or_id, password=password, scope=DEFAULT_ACCOUNT)
 
 
 @router.patch("/organizations/users/{email_or_id}")
 async def update_organization_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    email_or_id: str,
-    body: UserUpdate,
+    caller: UserAndOrganization, users: WriteUsers, email_or_id: str, body: UserUpdate
 ) -> UserOut:
-    service = UserService(session, runtime)
-    user_id = _user_id(email_or_id)
-    return await service.update(caller, user_id, body=body, scope=DEFAULT_ACCOUNT)
+    return await users.update(caller, _user_id(email_or_id), body=body, scope=DEFAULT_ACCOUNT)
 
 
 @router.delete("/organizations/users/{email_or_id}")
 async def deactivate_organization_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    email_or_id: str,
+    caller: UserAndOrganization, users: WriteUsers, email_or_id: str
 ) -> UserOut:
-    service = UserService(session, runtime)
-    return await service.deactivate(caller, _user_id(email_or_id), scope=DEFAULT_ACCOUNT)
+    return await users.deactivate(caller, _user_id(email_or_id), scope=DEFAULT_ACCOUNT)
 
 
 # --- /users (D13) --------------------------------------------------------------------------
@@ -186,71 +162,53 @@ async def deactivate_organization_user(
 @router.get("/users")
 async def list_users(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
+    users: ReadUsers,
     offset: Offset = 0,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[UserOut]:
-    service = UserService(session, runtime)
-    return await service.list_visible(caller, offset=offset, limit=page_size)
+    return await users.list_visible(caller, offset=offset, limit=page_size)
 
 
 @router.get("/users/{email_or_id}")
 async def get_user(
     caller: UserAndOrganization,
-    session: ReadSession,
-    runtime: PlatformRuntimeDep,
+    users: ReadUsers,
     email_or_id: str,
     password: UserPassword = None,
 ) -> UserOut:
-    return await UserService(session, runtime).find(caller, email_or_id, password=password)
+    return await users.find(caller, email_or_id, password=password)
 
 
 @router.patch("/users/{email_or_id}")
 async def update_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    email_or_id: str,
-    body: UserUpdate,
+    caller: UserAndOrganization, users: WriteUsers, email_or_id: str, body: UserUpdate
 ) -> UserOut:
-    return await UserService(session, runtime).update(caller, _user_id(email_or_id), body=body)
+    return await users.update(caller, _user_id(email_or_id), body=body)
 
 
 @router.delete("/users/{email_or_id}")
 async def deactivate_user(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    email_or_id: str,
+    caller: UserAndOrganization, users: WriteUsers, email_or_id: str
 ) -> UserOut:
-    return await UserService(session, runtime).deactivate(caller, _user_id(email_or_id))
+    return await users.deactivate(caller, _user_id(email_or_id))
 
 
 @router.get("/users/{user_id}/roles")
 async def list_user_roles(
-    caller: UserAndOrganization, session: ReadSession, runtime: PlatformRuntimeDep, user_id: str
+    caller: UserAndOrganization, users: ReadUsers, user_id: str
 ) -> list[RoleOut]:
-    return await UserService(session, runtime).roles(caller, _user_id(user_id))
+    return await users.roles(caller, _user_id(user_id))
 
 
 @router.put("/users/{user_id}/roles/{role_key}")
 async def grant_user_role(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    user_id: str,
-    role_key: str,
+    caller: UserAndOrganization, users: WriteUsers, user_id: str, role_key: str
 ) -> list[RoleOut]:
-    return await UserService(session, runtime).grant(caller, _user_id(user_id), role_key=role_key)
+    return await users.grant(caller, _user_id(user_id), role_key=role_key)
 
 
 @router.delete("/users/{user_id}/roles/{role_key}")
 async def revoke_user_role(
-    caller: UserAndOrganization,
-    session: WriteSession,
-    runtime: PlatformRuntimeDep,
-    user_id: str,
-    role_key: str,
+    caller: UserAndOrganization, users: WriteUsers, user_id: str, role_key: str
 ) -> list[RoleOut]:
-    return await UserService(session, runtime).revoke(caller, _user_id(user_id), role_key=role_key)
+    return await users.revoke(caller, _user_id(user_id), role_key=role_key)
