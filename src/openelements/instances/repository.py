@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openelements.instances.models import ElementInstance, InstanceConfiguration, InstanceTag
 from openelements.platform.models import AppUser
 
-__all__ = ["InstanceFilter", "InstanceRepository"]
+__all__ = ["InstanceFilter", "InstanceRepository", "TokenState", "token_state_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,34 @@ class InstanceFilter:
     element_key: str | None = None
     tags: tuple[str, ...] = ()
     search_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenState:
+    """The columns the token keeper judges a token and its lease by (instances/tokens.py)."""
+
+    id: int
+    element_key: str
+    mailbox: str | None
+    disabled: bool
+    valid: bool
+    invalid_reason: str | None
+    access_token_sealed: str | None
+    access_expires_at: datetime | None
+    credentials_version: int
+    refreshed_at: datetime | None
+    created_at: datetime
+    refresh_owner: str | None
+    refreshing_until: datetime | None
+
+
+_TOKEN_STATE_COLUMNS = tuple(
+    getattr(ElementInstance, name) for name in TokenState.__dataclass_fields__
+)
+
+
+def token_state_of(instance: ElementInstance) -> TokenState:
+    return TokenState(*(getattr(instance, name) for name in TokenState.__dataclass_fields__))
 
 
 class InstanceRepository:
@@ -43,6 +71,15 @@ class InstanceRepository:
         if for_update:
             query = query.with_for_update()
         return await self._session.scalar(query.execution_options(populate_existing=True))
+
+    async def token_state(self, instance_id: int) -> TokenState | None:
+        """A live instance's token columns: one narrow row, no ORM object (the hub's hot path
+        reads it once per grant-cache TTL)."""
+        query = select(*_TOKEN_STATE_COLUMNS).where(
+            ElementInstance.id == instance_id, ElementInstance.deleted_at.is_(None)
+        )
+        row = (await self._session.execute(query)).one_or_none()
+        return None if row is None else TokenState(*row)
 
     async def by_token_digest(self, digest: str) -> ElementInstance | None:
         query = select(ElementInstance).where(

@@ -9,7 +9,8 @@ So the lock is taken twice, briefly, around the network call:
 1. claim   — write transaction: `SELECT … FOR UPDATE` (PostgreSQL) / `BEGIN IMMEDIATE`
              (SQLite, kit.db), re-read the row. If `credentials_version` moved past the version
              the caller saw and the token is fresh, someone else refreshed: use theirs. If
-             another process holds an unexpired lease (`refreshing_until`), wait and re-read.
+             another process holds an unexpired lease (`refreshing_until`), poll with plain
+             reads (no write lock) until it saved or its lease ended, then claim again.
              Otherwise write the lease (`refresh_owner`, `refreshing_until`) and commit.
 2. refresh — the token request, outside any transaction.
 3. save    — write transaction: store access token, expiry and the **rotated refresh token**
@@ -20,7 +21,11 @@ Within one process, an asyncio lock per instance queues the callers of a burst s
 after the first refresh instead of all claiming; across processes the lease does the same. A
 holder that dies leaves a lease that expires after `lease` seconds; a holder slower than its
 lease loses the save (the row is not touched; the refresh token it rotated is lost, which the
-identity platform tolerates because a used refresh token stays valid, microsoft-graph.md §15.4).
+identity platform tolerates because a used refresh token stays valid, microsoft-graph.md §15.4);
+its callers still get the access token it obtained, which is valid.
+
+A failed refresh ahead of expiry does not fail the call while the stored token still has
+`MIN_USABLE` left: the refresh is retried by the next caller.
 
 This module commits its own short transactions: a refresh must persist even when the request
 that triggered it fails, exactly like a job boundary.
@@ -44,9 +49,8 @@ from openelements.elements.base import (
     TokenGrant,
 )
 from openelements.elements.registry import ElementRegistry
-from openelements.instances.models import ElementInstance
 from openelements.instances.provisioning import oauth_app
-from openelements.instances.repository import InstanceRepository
+from openelements.instances.repository import InstanceRepository, TokenState, token_state_of
 from openelements.instances.sealing import InstanceSealer
 from openelements.kit.clock import Clock
 from openelements.kit.db import Database
@@ -67,6 +71,8 @@ REAUTHENTICATE = (
     "The element instance's provider credentials are no longer valid; re-authenticate the instance"
 )
 APP_CREDENTIALS_REJECTED = "The instance's OAuth application credentials were rejected"
+# Below this much remaining life a stored token is not handed out when a refresh fails.
+MIN_USABLE = dt.timedelta(seconds=30)
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -130,11 +136,22 @@ class TokenKeeper:
         self._local = KeyedLimiter(limit=1)
 
     async def current(self, instance_id: int) -> AccessGrant:
-        """A token good for at least the margin; refreshes first when it is not (D19)."""
-        instance = await self._read(instance_id)
-        if self._is_fresh(instance):
-            return self._grant(instance)
-        return await self._refresh(instance_id, seen_version=instance.credentials_version)
+        """A token good for at least the margin; refreshes first when it is not (D19).
+
+        Refreshing ahead of expiry is a precaution: when it fails for a reason that may pass
+        (identity platform unavailable, another holder too slow), a stored token that is
+        still valid is used rather than failing a call that would succeed."""
+        state = await self._read(instance_id)
+        if self._is_fresh(state):
+            return self._grant(state)
+        try:
+            return await self._refresh(instance_id, seen_version=state.credentials_version)
+        except ProviderError:
+            expires = state.access_expires_at
+            if expires is None or expires - self._clock.now() < MIN_USABLE:
+                raise
+            log.warning("instance.refresh_deferred", instance_id=instance_id)
+            return self._grant(state)
 
     async def renew(self, stale: AccessGrant) -> AccessGrant:
         """After the provider refused `stale` (401): a newer token, refreshing at most once."""
@@ -151,49 +168,53 @@ class TokenKeeper:
         refreshed = 0
         for instance_id in due:
             try:
-                instance = await self._read(instance_id)
-                await self._refresh(instance_id, seen_version=instance.credentials_version)
+                state = await self._read(instance_id)
+                await self._refresh(instance_id, seen_version=state.credentials_version)
                 refreshed += 1
             except (Unauthorized, Forbidden, ProviderError) as failure:
                 log.info("instance.idle_refresh_failed", instance_id=instance_id, error=failure)
         return refreshed
 
-    def _is_fresh(self, instance: ElementInstance) -> bool:
+    def _is_fresh(self, state: TokenState) -> bool:
         """Good for longer than the margin. The margin shrinks to half the token's lifetime
         for short-lived tokens, or every call would refresh."""
-        expires = instance.access_expires_at
-        if instance.access_token_sealed is None or expires is None:
+        expires = state.access_expires_at
+        if state.access_token_sealed is None or expires is None:
             return False
-        obtained = instance.refreshed_at or instance.created_at
+        obtained = state.refreshed_at or state.created_at
         margin = min(self._margin, (expires - obtained) / 2)
         return expires - self._clock.now() > margin
 
-    def _grant(self, instance: ElementInstance) -> AccessGrant:
-        assert instance.access_token_sealed is not None
-        assert instance.access_expires_at is not None
-        token = self._sealer.open_provider_token(
-            instance.id, "access_token", instance.access_token_sealed
-        )
-        return AccessGrant(
-            instance_id=instance.id,
-            element_key=instance.element_key,
-            mailbox=instance.mailbox or f"instance:{instance.id}",
-            access_token=token,
-            version=instance.credentials_version,
-            expires_at=instance.access_expires_at,
+    def _is_newer_and_fresh(self, state: TokenState, *, seen_version: int) -> bool:
+        return state.credentials_version > seen_version and self._is_fresh(state)
+
+    def _leased_by_other(self, state: TokenState) -> bool:
+        lease_end = state.refreshing_until
+        return (
+            lease_end is not None
+            and lease_end > self._clock.now()
+            and state.refresh_owner != self._owner
         )
 
-    async def _read(self, instance_id: int) -> ElementInstance:
+    def _grant(self, state: TokenState) -> AccessGrant:
+        assert state.access_token_sealed is not None
+        assert state.access_expires_at is not None
+        token = self._sealer.open_provider_token(
+            state.id, "access_token", state.access_token_sealed
+        )
+        return _grant_of(state, access_token=token, expires_at=state.access_expires_at)
+
+    async def _read(self, instance_id: int) -> TokenState:
         async with self._database.read_session() as session:
-            instance = await InstanceRepository(session).get(instance_id)
-        return _usable(instance)
+            state = await InstanceRepository(session).token_state(instance_id)
+        return _usable(state)
 
     async def _refresh(self, instance_id: int, *, seen_version: int) -> AccessGrant:
         async with self._local.hold(str(instance_id)):
             # Queued behind a refresh of this process: it may have done the work already.
-            instance = await self._read(instance_id)
-            if instance.credentials_version > seen_version and self._is_fresh(instance):
-                return self._grant(instance)
+            state = await self._read(instance_id)
+            if self._is_newer_and_fresh(state, seen_version=seen_version):
+                return self._grant(state)
             return await self._claim_and_refresh(instance_id, seen_version=seen_version)
 
     async def _claim_and_refresh(self, instance_id: int, *, seen_version: int) -> AccessGrant:
@@ -204,9 +225,22 @@ class TokenKeeper:
                 return outcome
             if isinstance(outcome, _Claimed):
                 return await self._refresh_claimed(instance_id, outcome)
+            await self._await_lease(instance_id, seen_version=seen_version, deadline=deadline)
+
+    async def _await_lease(
+        self, instance_id: int, *, seen_version: int, deadline: dt.datetime
+    ) -> None:
+        """Poll with reads until the other holder saved or its lease ended, so a waiter takes
+        no write lock (on SQLite, the whole database's) while the holder is on the network."""
+        while True:
             if self._clock.now() > deadline:
                 raise ProviderError("Provider server error: token refresh did not finish")
             await self._sleep(self._poll_seconds)
+            state = await self._read(instance_id)
+            if self._is_newer_and_fresh(state, seen_version=seen_version):
+                return
+            if not self._leased_by_other(state):
+                return
 
     async def _claim(self, instance_id: int, *, seen_version: int) -> AccessGrant | _Claimed | None:
         """Step 1. A grant when someone else refreshed, a claim, or None while another holds
@@ -214,11 +248,12 @@ class TokenKeeper:
         now = self._clock.now()
         async with self._database.transaction() as session:
             repository = InstanceRepository(session)
-            instance = _usable(await repository.get(instance_id, for_update=True))
-            if instance.credentials_version > seen_version and self._is_fresh(instance):
-                return self._grant(instance)
-            lease_end = instance.refreshing_until
-            if lease_end is not None and lease_end > now and instance.refresh_owner != self._owner:
+            instance = await repository.get(instance_id, for_update=True)
+            state = _usable(None if instance is None else token_state_of(instance))
+            assert instance is not None  # _usable refuses a missing row
+            if self._is_newer_and_fresh(state, seen_version=seen_version):
+                return self._grant(state)
+            if self._leased_by_other(state):
                 return None
             if instance.refresh_token_sealed is None:
                 raise Unauthorized(REAUTHENTICATE)
@@ -263,10 +298,14 @@ class TokenKeeper:
                 expires_at=grant.expires_at,
                 now=now,
             )
-        if not saved:
-            log.warning("instance.refresh_lease_lost", instance_id=instance_id)
         log.info("instance.token_refreshed", instance_id=instance_id, saved=saved)
-        return self._grant(await self._read(instance_id))
+        state = await self._read(instance_id)
+        if saved:
+            return self._grant(state)
+        # Lease lost to another holder: the stored token may still be the old one, but the
+        # one just obtained is valid either way (microsoft-graph.md §15.4).
+        log.warning("instance.refresh_lease_lost", instance_id=instance_id)
+        return _grant_of(state, access_token=grant.access_token, expires_at=grant.expires_at)
 
     async def _invalidate(self, instance_id: int, failure: OAuthFailure) -> None:
         log.warning("instance.invalidated", instance_id=instance_id, code=failure.code)
@@ -290,15 +329,26 @@ class TokenKeeper:
             await InstanceRepository(session).release_lease(instance_id, owner=self._owner)
 
 
-def _usable(instance: ElementInstance | None) -> ElementInstance:
+def _usable(state: TokenState | None) -> TokenState:
     """The states in which no provider call may be made (spec §3.4, D29)."""
-    if instance is None:
+    if state is None:
         raise Unauthorized("Invalid element token")
-    if instance.disabled:
+    if state.disabled:
         raise Forbidden("Element instance is disabled")
-    if not instance.valid:
-        raise Unauthorized(REAUTHENTICATE, provider_message=instance.invalid_reason)
-    return instance
+    if not state.valid:
+        raise Unauthorized(REAUTHENTICATE, provider_message=state.invalid_reason)
+    return state
+
+
+def _grant_of(state: TokenState, *, access_token: str, expires_at: dt.datetime) -> AccessGrant:
+    return AccessGrant(
+        instance_id=state.id,
+        element_key=state.element_key,
+        mailbox=state.mailbox or f"instance:{state.id}",
+        access_token=access_token,
+        version=state.credentials_version,
+        expires_at=expires_at,
+    )
 
 
 def _refresh_error(failure: OAuthFailure) -> Unauthorized | ProviderError:

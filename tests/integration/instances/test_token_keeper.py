@@ -20,16 +20,18 @@ from openelements.elements.base import (
     OAuthApp,
     ProviderRequest,
     ProviderResponse,
+    ProviderUnavailable,
     ReauthenticationRequired,
     TokenGrant,
 )
 from openelements.elements.registry import ElementRegistry
 from openelements.instances import tasks as instances_tasks
 from openelements.instances.calls import InstanceCalls
+from openelements.instances.repository import InstanceRepository
 from openelements.instances.tokens import REAUTHENTICATE, TokenKeeper
 from openelements.jobs import JobContext, Resources
 from openelements.kit.clock import ManualClock
-from openelements.kit.errors import Unauthorized
+from openelements.kit.errors import ProviderError, Unauthorized
 
 START = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -47,11 +49,13 @@ class CountingElement:
         clock: ManualClock,
         *,
         refuse: bool = False,
+        unavailable: bool = False,
         lifetime: dt.timedelta = dt.timedelta(hours=1),
     ) -> None:
         self.clock = clock
         self.refreshes: list[str] = []
         self.refuse = refuse
+        self.unavailable = unavailable
         self.lifetime = lifetime
 
     async def refresh(self, app: OAuthApp, refresh_token: str) -> TokenGrant:
@@ -59,6 +63,8 @@ class CountingElement:
         await asyncio.sleep(0.05)  # long enough for a burst to pile up behind it
         if self.refuse:
             raise ReauthenticationRequired("AADSTS50173: revoked", code="invalid_grant")
+        if self.unavailable:
+            raise ProviderUnavailable("AADSTS90033: try again", code="temporarily_unavailable")
         number = len(self.refreshes)
         return TokenGrant(
             access_token=f"access-{number}",
@@ -226,3 +232,72 @@ def test_short_lived_tokens_are_not_refreshed_on_every_call(
     clock.advance(dt.timedelta(seconds=15))  # 25 s left: under half the 60 s lifetime
     run(client, tokens.current(instance_id))
     assert len(element.refreshes) == 2
+
+
+def test_a_refresh_that_lost_its_lease_still_hands_out_the_token_it_obtained(
+    client: TestClient, instance_id: int
+) -> None:
+    """A holder slower than its lease cannot save, but the access token it was given is
+    valid: handing out the stored (old, about to expire) one instead would get a 401 that
+    InstanceCalls takes for "refused right after a refresh" and invalidates the instance."""
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))
+    element = CountingElement(clock)
+    slow, other = keeper(client, element, clock), keeper(client, element, clock)
+    claimed = run(client, slow._claim(instance_id, seen_version=1))
+    clock.advance(dt.timedelta(seconds=31))  # the slow holder's lease ran out
+    assert run(client, other._claim(instance_id, seen_version=1)) is not None
+    grant = run(client, slow._refresh_claimed(instance_id, claimed))
+    assert grant.access_token == "access-1"
+    assert grant.expires_at == clock.now() + element.lifetime
+
+
+def test_a_transient_refresh_failure_inside_the_margin_keeps_the_valid_token(
+    client: TestClient, instance_id: int
+) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))  # 2 min left
+    element = CountingElement(clock, unavailable=True)
+    tokens = keeper(client, element, clock)
+    first = run(client, tokens.current(instance_id))
+    assert first.version == 1
+    second = run(client, tokens.current(instance_id))  # the lease was released: tries again
+    assert second.access_token == first.access_token
+    assert len(element.refreshes) == 2
+
+
+def test_a_transient_refresh_failure_after_expiry_is_a_provider_error(
+    client: TestClient, instance_id: int
+) -> None:
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=61))
+    tokens = keeper(client, CountingElement(clock, unavailable=True), clock)
+    with pytest.raises(ProviderError):
+        run(client, tokens.current(instance_id))
+
+
+def test_a_keeper_waiting_for_another_lease_polls_without_write_locks(
+    client: TestClient, instance_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite every claim is a BEGIN IMMEDIATE, the lock of the whole database."""
+    clock = ManualClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=58))
+    element = CountingElement(clock)
+    dead, alive = keeper(client, element, clock), keeper(client, element, clock)
+    run(client, dead._claim(instance_id, seen_version=1))
+    locking_reads: list[int] = []
+    original = InstanceRepository.get
+
+    async def counted(self: InstanceRepository, key: int, *, for_update: bool = False) -> Any:
+        if for_update:
+            locking_reads.append(key)
+        return await original(self, key, for_update=for_update)
+
+    monkeypatch.setattr(InstanceRepository, "get", counted)
+
+    async def later() -> Any:
+        task = asyncio.create_task(alive.current(instance_id))
+        await asyncio.sleep(0.2)  # 20 polls at 10 ms
+        waiting_claims = len(locking_reads)
+        clock.advance(dt.timedelta(seconds=31))
+        return waiting_claims, await task
+
+    waiting_claims, grant = run(client, later())
+    assert waiting_claims <= 1
+    assert grant.access_token == "access-1"
