@@ -13,6 +13,7 @@ applies D07. Any failure is a 401 naming the credential at fault.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -94,52 +95,30 @@ def get_credentials(request: Request) -> Credentials:
 ParsedCredentials = Annotated[Credentials, Depends(get_credentials)]
 
 
-async def _caller(
-    container: Container,
-    *,
-    runtime: PlatformRuntime,
-    credentials: Credentials,
-    organization_required: bool,
-) -> Caller:
-    async with container.database.read_session() as session:
-        return await resolve_caller(
-            session,
-            secrets=runtime.secrets,
-            credentials=credentials,
-            organization_required=organization_required,
-        )
+def _requirement(
+    *, organization: bool, element: bool
+) -> Callable[[Container, PlatformRuntime, Credentials], Awaitable[Caller]]:
+    """A dependency that requires `User`, plus `Organization` and/or `Element` when asked."""
+
+    async def require(
+        container: ContainerDep, runtime: PlatformRuntimeDep, credentials: ParsedCredentials
+    ) -> Caller:
+        if element and credentials.element is None:
+            raise Unauthorized("Invalid Authorization header: Element credential is missing")
+        async with container.database.read_session() as session:
+            return await resolve_caller(
+                session,
+                secrets=runtime.secrets,
+                credentials=credentials,
+                organization_required=organization,
+            )
+
+    return require
 
 
-async def require_user_and_organization(
-    container: ContainerDep, runtime: PlatformRuntimeDep, credentials: ParsedCredentials
-) -> Caller:
-    return await _caller(
-        container, runtime=runtime, credentials=credentials, organization_required=True
-    )
-
-
-async def require_user_organization_and_element(
-    container: ContainerDep, runtime: PlatformRuntimeDep, credentials: ParsedCredentials
-) -> Caller:
-    _require_element(credentials)
-    return await _caller(
-        container, runtime=runtime, credentials=credentials, organization_required=True
-    )
-
-
-async def require_user_and_element(
-    container: ContainerDep, runtime: PlatformRuntimeDep, credentials: ParsedCredentials
-) -> Caller:
-    _require_element(credentials)
-    return await _caller(
-        container, runtime=runtime, credentials=credentials, organization_required=False
-    )
-
-
-def _require_element(credentials: Credentials) -> None:
-    if credentials.element is None:
-        raise Unauthorized("Invalid Authorization header: Element credential is missing")
-
+require_user_and_organization = _requirement(organization=True, element=False)
+require_user_organization_and_element = _requirement(organization=True, element=True)
+require_user_and_element = _requirement(organization=False, element=True)
 
 UserAndOrganization = Annotated[Caller, Depends(require_user_and_organization)]
 UserOrganizationAndElement = Annotated[Caller, Depends(require_user_organization_and_element)]
