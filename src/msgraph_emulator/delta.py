@@ -338,7 +338,8 @@ def _token_for(context: GraphContext, *, query: dict[str, str], now: datetime) -
         raise GraphError(400, "syncStateNotFound", SYNC_STATE_NOT_FOUND)
     settings = context.emulator.settings
     lifetime = settings.delta_token_lifetime_seconds
-    if is_expired(token, now=now, lifetime_seconds=lifetime, generation=generation):
+    forgotten = token.since is not None and token.since < context.mailbox.tombstone_horizon
+    if forgotten or is_expired(token, now=now, lifetime_seconds=lifetime, generation=generation):
         if settings.delta_expired_answer == "syncStateNotFound":
             raise GraphError(400, "syncStateNotFound", SYNC_STATE_NOT_FOUND)
         fresh = token.restart(now=now, generation=generation)

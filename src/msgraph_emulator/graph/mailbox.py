@@ -21,6 +21,10 @@ from msgraph_emulator.graph.zones import resolve_zone
 
 DEFAULT_CALENDAR_NAME = "Calendar"
 CONTACTS_FOLDER_ID = "contacts"
+# Tombstones kept per mailbox. Older ones are forgotten and `tombstone_horizon` remembers up
+# to which `seq` that happened: delta tokens from before it can no longer be answered
+# truthfully and expire, as Graph's do when its sync state cache drops them (§9).
+MAX_TOMBSTONES = 10_000
 
 
 class MailboxClock(Protocol):
@@ -65,6 +69,7 @@ class Mailbox:
     events: dict[str, Event] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
+    tombstone_horizon: int = 0  # deletions with seq <= this may have been forgotten
     transactions: dict[str, str] = field(default_factory=dict)
     listeners: list[Callable[[ChangeEvent], None]] = field(default_factory=list)
     unique_calendar_names: bool = True  # G05, switchable through the emulator settings
@@ -111,7 +116,11 @@ class Mailbox:
         end: datetime | None = None,
     ) -> None:
         seq, now = self._stamp()
+        self.tombstones.pop(item_id, None)  # re-inserted: the dict stays in burial order
         self.tombstones[item_id] = Tombstone(item_id, kind, calendar_id, seq, now, start, end)
+        while len(self.tombstones) > MAX_TOMBSTONES:
+            oldest = self.tombstones.pop(next(iter(self.tombstones)))
+            self.tombstone_horizon = max(self.tombstone_horizon, oldest.seq)
         self._emit(kind, "deleted", item_id, calendar_id, seq)
 
     # -- calendars -------------------------------------------------------------------------

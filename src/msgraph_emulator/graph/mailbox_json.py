@@ -130,6 +130,7 @@ def mailbox_to_json(mailbox: Mailbox) -> dict[str, Any]:
         "events": [event_to_json(e) for e in mailbox.events.values()],
         "contacts": [contact_to_json(c) for c in mailbox.contacts.values()],
         "tombstones": [tombstone_to_json(t) for t in mailbox.tombstones.values()],
+        "tombstoneHorizon": mailbox.tombstone_horizon,
         "transactions": dict(mailbox.transactions),
     }
 
@@ -143,6 +144,8 @@ def mailbox_from_json(data: dict[str, Any], *, clock: MailboxClock) -> Mailbox:
     mailbox.calendars = {c["id"]: calendar_from_json(c) for c in data["calendars"]}
     mailbox.events = {e["id"]: event_from_json(e) for e in data["events"]}
     mailbox.contacts = {c["id"]: contact_from_json(c) for c in data["contacts"]}
-    mailbox.tombstones = {t["id"]: tombstone_from_json(t) for t in data["tombstones"]}
+    stones = sorted((tombstone_from_json(t) for t in data["tombstones"]), key=lambda t: t.seq)
+    mailbox.tombstones = {t.id: t for t in stones}
+    mailbox.tombstone_horizon = int(data.get("tombstoneHorizon", 0))
     mailbox.transactions = dict(data.get("transactions", {}))
     return mailbox

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from msgraph_emulator.directory import User
+from msgraph_emulator.graph import mailbox as mailbox_module
 
 WINDOW = "startDateTime=2026-04-01T00:00:00Z&endDateTime=2026-04-08T00:00:00Z"
 
@@ -175,3 +176,20 @@ def test_token_lifetime_and_answer_form_are_configurable(mailbox: Mailbox) -> No
     answer = mailbox.session.get(delta_link)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "syncStateNotFound"
+
+
+def test_a_token_older_than_the_forgotten_deletions_starts_over(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tombstones are bounded: once deletions a token still needs are forgotten, the token
+    expires (410 + Location) instead of leaving the client with items that are gone."""
+    monkeypatch.setattr(mailbox_module, "MAX_TOMBSTONES", 1)
+    first, second = mailbox.create("a", "2026-04-02"), mailbox.create("b", "2026-04-03")
+    _, delta_link, _ = mailbox.round(f"{mailbox.graph}/me/calendarView/delta?{WINDOW}")
+    mailbox.delete(first)
+    items, fresh_link, _ = mailbox.round(delta_link)
+    assert split(items)[1] == {first}
+    mailbox.delete(second)  # the tombstone of `first` is forgotten
+    assert mailbox.session.get(delta_link, allow_redirects=False).status_code == 410
+    items, _, _ = mailbox.round(fresh_link)
+    assert split(items)[1] == {second}

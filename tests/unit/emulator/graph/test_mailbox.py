@@ -9,6 +9,7 @@ import pytest
 
 from msgraph_emulator.changes import ChangeEvent
 from msgraph_emulator.clock import Clock
+from msgraph_emulator.graph import mailbox as mailbox_module
 from msgraph_emulator.graph.calendar_view import calendar_view, instances
 from msgraph_emulator.graph.mailbox import DuplicateCalendarName, EventDraft, Mailbox
 from msgraph_emulator.graph.recurrence import parse_recurrence
@@ -192,3 +193,19 @@ def test_a_mailbox_survives_a_json_round_trip(box: Mailbox) -> None:
         (o.id, o.type, o.start) for o in _window(box)
     ]
     assert restored.events[master_id].recurrence == box.events[master_id].recurrence
+
+
+def test_tombstones_are_bounded_and_the_horizon_remembers_what_was_forgotten(
+    box: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mailbox_module, "MAX_TOMBSTONES", 3)
+    contacts = [box.create_contact({"displayName": f"c{n}"}) for n in range(5)]
+    deleted_seqs = []
+    for contact in contacts:
+        box.delete_contact(contact)
+        deleted_seqs.append(box.seq)
+    assert list(box.tombstones) == [c.id for c in contacts[2:]]
+    assert box.tombstone_horizon == deleted_seqs[1]
+    restored = Mailbox.from_json(json.loads(json.dumps(box.to_json())), clock=box.clock)
+    assert restored.tombstone_horizon == box.tombstone_horizon
+    assert list(restored.tombstones) == list(box.tombstones)
