@@ -28,7 +28,12 @@ class Clock:
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        self._offset += timedelta(seconds=seconds)
+        try:
+            step = timedelta(seconds=seconds)
+            self.now() + step  # past year 9999 every later `now()` would fail
+        except OverflowError as exc:
+            raise ValueError("the clock cannot move that far") from exc
+        self._offset += step
 
     @property
     def offset_seconds(self) -> float:

@@ -82,7 +82,10 @@ async def get_clock(request: Request) -> Response:
 async def advance_clock(request: Request) -> Response:
     seconds = _seconds((await _json_object(request)).get("advanceSeconds"))
     emulator = _emulator(request)
-    emulator.clock.advance(seconds)
+    try:
+        emulator.clock.advance(seconds)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
     service = service_for(emulator)
     service.sweep()
     service.scheduler.wake()  # deliveries that just fell due go now, not at the next poll

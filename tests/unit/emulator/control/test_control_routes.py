@@ -217,3 +217,12 @@ def test_directory_listeners_hear_of_users_apps_and_tokens(
     client.post("/_emulator/tokens/revoke")
     client.get("/_emulator/settings")
     assert len(heard) == 5
+
+
+def test_advancing_the_clock_past_year_9999_is_400_and_the_emulator_keeps_working(
+    client: TestClient,
+) -> None:
+    for seconds in (1e300, 1e12):
+        answer = client.post("/_emulator/clock", json={"advanceSeconds": seconds})
+        assert answer.status_code == 400
+    assert client.get("/_emulator/clock").json()["offsetSeconds"] == 0

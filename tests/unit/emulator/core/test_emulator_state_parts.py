@@ -26,6 +26,14 @@ def test_clock_advances_from_a_fixed_start() -> None:
     assert (clock.now() - START).total_seconds() == 90
 
 
+def test_clock_refuses_to_move_past_the_representable_range() -> None:
+    clock = Clock(START)
+    for seconds in (1e300, 400_000 * 365 * 86400):
+        with pytest.raises(ValueError, match="that far"):
+            clock.advance(seconds)
+    assert clock.now() == START
+
+
 def test_clock_refuses_naive_starts_and_going_back() -> None:
     with pytest.raises(ValueError, match="aware"):
         Clock(datetime(2026, 1, 1))
