@@ -65,6 +65,17 @@ class Task:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WorkerTimings:
+    """Leases and polling of a worker pool, the same for both backends."""
+
+    lease: timedelta = timedelta(seconds=30)
+    """A job whose worker stopped heartbeating for this long is run again elsewhere."""
+    heartbeat: timedelta = timedelta(seconds=10)
+    poll: timedelta = timedelta(seconds=1)
+    """Longest wait before looking for work deferred by another process or due again."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PeriodicTask:
     """A task without arguments deferred once per period of `schedule`."""
 
@@ -136,9 +147,10 @@ class TaskRegistry:
         retry: RetryPolicy = NO_RETRY,
         timeout: timedelta | None = None,
     ) -> Callable[[Handler], Task]:
+        declare_task = self.task(name=name, queue=queue, retry=retry, timeout=timeout)
+
         def declare(handler: Handler) -> Task:
-            task = Task(name=name, handler=handler, queue=queue, retry=retry, timeout=timeout)
-            self.add(task)
+            task = declare_task(handler)
             self._periodic[name] = PeriodicTask(task=task, schedule=schedule)
             return task
 
@@ -159,6 +171,10 @@ class TaskRegistry:
             return self._tasks[name]
         except KeyError:
             raise UnknownTaskError(name) from None
+
+    def resolve(self, task: Task | str) -> Task:
+        """The declared task `task` names; `UnknownTaskError` when none is."""
+        return self.get(task if isinstance(task, str) else task.name)
 
     @property
     def tasks(self) -> Mapping[str, Task]:

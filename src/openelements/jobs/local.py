@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -30,6 +29,7 @@ from openelements.jobs.api import (
     Resources,
     Task,
     TaskRegistry,
+    WorkerTimings,
 )
 from openelements.jobs.execution import PERIOD_ARG
 from openelements.jobs.local_worker import LocalWorker
@@ -37,15 +37,6 @@ from openelements.kit.clock import Clock, SystemClock
 from openelements.kit.db import Database, on_commit
 
 log = structlog.get_logger("openelements.jobs.local")
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunnerTimings:
-    lease: timedelta = timedelta(seconds=30)
-    """A job whose worker stopped heartbeating for this long is run again elsewhere."""
-    heartbeat: timedelta = timedelta(seconds=10)
-    poll: timedelta = timedelta(seconds=1)
-    """Longest wait before looking for work deferred by another process."""
 
 
 class LocalJobs:
@@ -57,13 +48,13 @@ class LocalJobs:
         database: Database,
         registry: TaskRegistry,
         resources: Resources | None = None,
-        timings: RunnerTimings | None = None,
+        timings: WorkerTimings | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.database = database
         self.registry = registry
         self.resources = resources or Resources()
-        self.timings = timings or RunnerTimings()
+        self.timings = timings or WorkerTimings()
         self.clock = clock or SystemClock()
         self._wake = asyncio.Event()
 
@@ -77,7 +68,7 @@ class LocalJobs:
         lock: str | None = None,
         queueing_lock: str | None = None,
     ) -> JobId | None:
-        declared = self.registry.get(task if isinstance(task, str) else task.name)
+        declared = self.registry.resolve(task)
         now = self.clock.now()
         job = repository.NewJob(
             task_name=declared.name,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +48,7 @@ from openelements.jobs.api import (
     Task,
     TaskRegistry,
     UnknownTaskError,
+    WorkerTimings,
 )
 from openelements.jobs.execution import PERIOD_ARG, run_attempt
 from openelements.jobs.periodic import PeriodicDeferrer
@@ -57,15 +57,6 @@ from openelements.kit.clock import Clock, SystemClock
 from openelements.kit.db import Database
 
 log = structlog.get_logger("openelements.jobs.procrastinate")
-
-
-@dataclass(frozen=True, kw_only=True)
-class WorkerTimings:
-    lease: timedelta = timedelta(seconds=30)
-    """A worker silent for this long is dead: its running jobs are queued again."""
-    heartbeat: timedelta = timedelta(seconds=10)
-    poll: timedelta = timedelta(seconds=1)
-    """Fallback to LISTEN/NOTIFY: longest wait before looking for new or retried jobs."""
 
 
 class PolicyRetry(BaseRetryStrategy):
@@ -142,7 +133,7 @@ class ProcrastinateJobs:
         lock: str | None = None,
         queueing_lock: str | None = None,
     ) -> JobId | None:
-        name = self.registry.get(task if isinstance(task, str) else task.name).name
+        name = self.registry.resolve(task).name
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         deferrer = self.app.configure_task(

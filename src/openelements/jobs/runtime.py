@@ -16,11 +16,11 @@ from typing import Literal
 
 from prometheus_client import CollectorRegistry
 
-from openelements.jobs.api import JobsBackend, JobWorker, Resources, TaskRegistry
+from openelements.jobs.api import JobsBackend, JobWorker, Resources, TaskRegistry, WorkerTimings
 from openelements.jobs.housekeeping import housekeeping_tasks
-from openelements.jobs.local import LocalJobs, RunnerTimings
+from openelements.jobs.local import LocalJobs
 from openelements.jobs.metrics import JobsMetrics
-from openelements.jobs.procrastinate import ProcrastinateJobs, WorkerTimings
+from openelements.jobs.procrastinate import ProcrastinateJobs
 from openelements.kit.clock import Clock
 from openelements.kit.db import Database
 from openelements.settings import ConfigurationError, Settings
@@ -95,21 +95,18 @@ def build_backend(
     tasks.include(registry)
     for path in config.task_modules:
         tasks.include(load_registry(path))
+    timings = WorkerTimings(lease=config.lease, heartbeat=config.heartbeat, poll=config.poll)
     if config.backend == "procrastinate":
         return ProcrastinateJobs(
             database=database,
             registry=tasks,
             resources=resources,
             clock=clock,
-            timings=WorkerTimings(lease=config.lease, heartbeat=config.heartbeat, poll=config.poll),
+            timings=timings,
             pool_size=config.concurrency + 2,
         )
     return LocalJobs(
-        database=database,
-        registry=tasks,
-        resources=resources,
-        clock=clock,
-        timings=RunnerTimings(lease=config.lease, heartbeat=config.heartbeat, poll=config.poll),
+        database=database, registry=tasks, resources=resources, clock=clock, timings=timings
     )
 
 

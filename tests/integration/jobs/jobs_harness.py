@@ -17,10 +17,17 @@ from datetime import timedelta
 import pytest
 from procrastinate.schema import SchemaManager
 
-from openelements.jobs.api import JobContext, JobsBackend, JobWorker, Resources, TaskRegistry
-from openelements.jobs.local import LocalJobs, RunnerTimings
+from openelements.jobs.api import (
+    JobContext,
+    JobsBackend,
+    JobWorker,
+    Resources,
+    TaskRegistry,
+    WorkerTimings,
+)
+from openelements.jobs.local import LocalJobs
 from openelements.jobs.models import JobRow
-from openelements.jobs.procrastinate import ProcrastinateJobs, WorkerTimings
+from openelements.jobs.procrastinate import ProcrastinateJobs
 from openelements.kit.db import Database
 
 LEASE = timedelta(seconds=1)
@@ -55,7 +62,7 @@ class JobsHarness:
         db = database or self.database
         resources = Resources({Database: db})
         if self.kind == "local":
-            timings = RunnerTimings(lease=LEASE, heartbeat=HEARTBEAT, poll=POLL)
+            timings = WorkerTimings(lease=LEASE, heartbeat=HEARTBEAT, poll=POLL)
             return LocalJobs(database=db, registry=registry, resources=resources, timings=timings)
         return ProcrastinateJobs(
             database=db,
