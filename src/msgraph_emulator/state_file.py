@@ -100,11 +100,21 @@ def read(path: Path) -> dict[str, Any] | None:
 
 
 class StateFile:
+    """The snapshot is taken on the server's loop (so no request is half-way through a
+    change), but the write and its fsyncs run on a worker thread: they would otherwise stall
+    every request for as long as the disk takes. Writes are numbered and a late write never
+    replaces a newer one (the exit-time `save()` may overtake a background write)."""
+
     def __init__(self, emulator: Emulator, path: Path) -> None:
         self.emulator = emulator
         self.path = path
         self._written: str | None = None
         self._pending: asyncio.TimerHandle | None = None
+        self._lock = threading.Lock()
+        self._taken = 0  # snapshots numbered in the order they were taken
+        self._written_number = 0
+        self._queued: tuple[int, str] | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     def load(self) -> bool:
         document = read(self.path)
@@ -114,23 +124,44 @@ class StateFile:
         return True
 
     def save(self) -> None:
-        """Write the state unless the file already holds exactly this."""
+        """Write the state now, on this thread, unless the file already holds exactly this."""
         self._pending = None
-        text = json.dumps(snapshot(self.emulator), sort_keys=True)
-        if text != self._written:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.path, text)
-            self._written = text
+        self._write(*self._take())
+
+    def _take(self) -> tuple[int, str]:
+        self._taken += 1
+        return self._taken, json.dumps(snapshot(self.emulator), sort_keys=True)
+
+    def _write(self, number: int, text: str) -> None:
+        with self._lock:
+            if number <= self._written_number:
+                return
+            if text != self._written:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(self.path, text)
+                self._written = text
+            self._written_number = number
+
+    def _save_in_background(self) -> None:
+        self._pending = None
+        self._queued = self._take()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._queued is not None:
+            queued, self._queued = self._queued, None
+            await asyncio.to_thread(self._write, *queued)
 
     def changed(self, *_: object) -> None:
-        """Save soon on the server's loop; at once when called outside any loop."""
+        """Save soon from the server's loop; at once when called outside any loop."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.save()
             return
         if self._pending is None or self._pending.cancelled():
-            self._pending = loop.call_later(SAVE_DELAY_SECONDS, self.save)
+            self._pending = loop.call_later(SAVE_DELAY_SECONDS, self._save_in_background)
 
 
 _attached: WeakSet[StateFile] = WeakSet()

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import anyio
 import pytest
 
 from msgraph_emulator import delta
@@ -17,6 +18,11 @@ from msgraph_emulator.state_file import StateFileError, attach, read, snapshot
 from msgraph_emulator.subscriptions import Subscription
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +131,48 @@ def test_unreadable_file_is_a_clear_error(signing_key: SigningKey, tmp_path: Pat
     path.write_text('{"version": 99}')
     with pytest.raises(StateFileError):
         attach(emulator(signing_key), path)
+
+
+@pytest.mark.anyio
+async def test_saves_from_the_server_loop_write_on_a_worker_thread(
+    signing_key: SigningKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write and its fsyncs never stall the loop that serves requests."""
+    import threading
+
+    from msgraph_emulator import state_file
+
+    writers: list[threading.Thread] = []
+    real_write = state_file.write_atomically
+
+    def recording_write(path: Path, text: str) -> None:
+        writers.append(threading.current_thread())
+        real_write(path, text)
+
+    monkeypatch.setattr(state_file, "SAVE_DELAY_SECONDS", 0.0)
+    monkeypatch.setattr(state_file, "write_atomically", recording_write)
+    first = emulator(signing_key)
+    state = attach(first, tmp_path / "state.json")
+    writers.clear()
+    seed(first)  # changes on this loop schedule saves
+    while state._writer is None or not state._writer.done():
+        await anyio.sleep(0.01)
+    assert writers
+    assert threading.main_thread() not in writers
+    document = read(tmp_path / "state.json")
+    assert document is not None
+    assert len(document["subscriptions"]) == 1
+
+
+def test_a_late_background_write_never_replaces_a_newer_save(
+    signing_key: SigningKey, tmp_path: Path
+) -> None:
+    first = emulator(signing_key)
+    state = attach(first, tmp_path / "state.json")
+    older = state._take()
+    seed(first)
+    state.save()  # newer: holds the seeded user
+    state._write(*older)  # the background write of the older snapshot finishes last
+    document = read(tmp_path / "state.json")
+    assert document is not None
+    assert document["directory"]["users"]
