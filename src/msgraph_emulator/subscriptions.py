@@ -180,11 +180,15 @@ def parse_change_types(value: object) -> tuple[str, ...]:
 def check_url(value: object, *, name: str, allow_http: bool) -> str:
     if not isinstance(value, str) or not value:
         raise invalid(f"The '{name}' property is required.")
-    parts = urlsplit(value)
-    if parts.scheme == "https" and parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed or invalid IPv6 literal
+        host = None
+    if host and parts.scheme == "https":
         return value
-    loopback = (parts.hostname or "") in LOOPBACK_HOSTS
-    if parts.scheme == "http" and parts.hostname and (loopback or allow_http):
+    loopback = (host or "") in LOOPBACK_HOSTS
+    if host and parts.scheme == "http" and (loopback or allow_http):
         return value  # G22
     raise invalid(f"The '{name}' must be an https URL.")
 

@@ -66,6 +66,8 @@ def test_change_types_are_normalised() -> None:
         ("http://hooks.example.com/hook", True, True),
         ("ftp://127.0.0.1/hook", True, False),
         ("not a url", False, False),
+        ("https://[::1", False, False),  # urlsplit raises on these: a 400, not a 500
+        ("http://[zz]/hook", True, False),
     ],
 )
 def test_notification_url_scheme_rules(url: str, allow_http: bool, accepted: bool) -> None:
