@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from openelements.platform.schemas import UserCreate
+from openelements.platform.schemas import OrganizationCreated, UserCreate
 from openelements.settings import API_BASE_PATH
 from seeded_organizations import CHEAP_HASHING, create_organization
 
@@ -37,6 +37,16 @@ class Tenant:
     admin_email: str
     admin_secret: str
 
+    @classmethod
+    def of(cls, created: OrganizationCreated) -> Tenant:
+        return cls(
+            organization_id=created.organization.id,
+            organization_secret=created.organization.secret,
+            admin_id=created.user.id,
+            admin_email=created.user.email,
+            admin_secret=created.user.secret,
+        )
+
     def headers(self, user_secret: str | None = None, **extra: str) -> dict[str, str]:
         user = user_secret or self.admin_secret
         return {"Authorization": f"User {user}, Organization {self.organization_secret}", **extra}
@@ -46,14 +56,7 @@ def create_tenant(client: TestClient, *, name: str, email: str) -> Tenant:
     admin = UserCreate(
         first_name="Organization", last_name="Administrator", email=email, password=ADMIN_PASSWORD
     )
-    created = create_organization(client, name=name, admin=admin)
-    return Tenant(
-        organization_id=created.organization.id,
-        organization_secret=created.organization.secret,
-        admin_id=created.user.id,
-        admin_email=created.user.email,
-        admin_secret=created.user.secret,
-    )
+    return Tenant.of(create_organization(client, name=name, admin=admin))
 
 
 def create_account(client: TestClient, tenant: Tenant, external_id: str) -> dict[str, Any]:

@@ -30,13 +30,7 @@ async def _seed(settings: Settings) -> Tenant:
             created = await OrganizationService(session, runtime).create(name="Acme", admin=admin)
     finally:
         await container.aclose()
-    return Tenant(
-        organization_id=created.organization.id,
-        organization_secret=created.organization.secret,
-        admin_id=created.user.id,
-        admin_email=created.user.email,
-        admin_secret=created.user.secret,
-    )
+    return Tenant.of(created)
 
 
 async def _create_all(
