@@ -5,41 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openelements.kit.errors import Unauthorized
-from openelements.platform.roles import Actor, RoleKey
+from openelements.platform.roles import Actor
 
 
 @dataclass(frozen=True, slots=True)
-class Caller:
-    """An authenticated, active user of an active account and organization.
+class Caller(Actor):
+    """An authenticated, active user of an active account and organization: the `Actor` the
+    role rules (roles.py) judge, plus what the request carried.
 
     ``element_token`` is the raw `Element` credential when the header carried one. The
     platform domain does not resolve it: the instances domain looks it up and applies D07
     (the instance must belong to ``account_id`` unless ``is_org_admin``).
     """
 
-    user_id: int
-    account_id: int
-    organization_id: int
-    roles: frozenset[RoleKey]
     email: str
     element_token: str | None = None
-
-    @property
-    def is_org_admin(self) -> bool:
-        return RoleKey.ORG_ADMIN in self.roles
-
-    @property
-    def is_account_admin(self) -> bool:
-        return RoleKey.ADMIN in self.roles
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(
-            user_id=self.user_id,
-            account_id=self.account_id,
-            organization_id=self.organization_id,
-            roles=self.roles,
-        )
 
 
 def require_org_admin(caller: Caller, *, routes: str = "/accounts") -> None:

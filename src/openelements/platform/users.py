@@ -211,7 +211,7 @@ class UserService:
         account = await self.scoped_account(caller, scope)
         user = await self._visible(caller, str(user_id), account=account)
         subject = _subject(user)
-        if not can_edit_profile(caller.actor, subject):
+        if not can_edit_profile(caller, subject):
             raise Forbidden("Not allowed to change this user")
         if body.active is not None:
             self._ensure_may_set_active(caller, user, active=body.active)
@@ -275,7 +275,7 @@ class UserService:
         self, caller: Caller, email_or_id: str, *, account: Account | None = None
     ) -> AppUser:
         user = await self._lookup(email_or_id)
-        visible = user is not None and can_see(caller.actor, _subject(user))
+        visible = user is not None and can_see(caller, _subject(user))
         if user is None or not visible or (account is not None and user.account_id != account.id):
             raise NotFound(f"No user '{_shown(email_or_id)}'")
         return user
@@ -295,13 +295,13 @@ class UserService:
         role = role_for_key(role_key)
         if role is None:
             raise NotFound(f"No role '{_shown(role_key)}' (roles: org-admin, admin, org)")
-        if not (can_manage(caller.actor, _subject(user)) and can_grant(caller.actor, role)):
+        if not (can_manage(caller, _subject(user)) and can_grant(caller, role)):
             raise Forbidden(f"Not allowed to change role '{role.value}' of this user")
         await self._repository.lock_user(user.id)
         return user, role
 
     def _ensure_may_set_active(self, caller: Caller, user: AppUser, *, active: bool) -> None:
-        if not can_manage(caller.actor, _subject(user)):
+        if not can_manage(caller, _subject(user)):
             raise Forbidden("Only an administrator may activate or deactivate users")
         if user.id == caller.user_id and not active:
             raise BadRequest("You cannot deactivate yourself")
