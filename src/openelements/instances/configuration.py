@@ -33,6 +33,7 @@ __all__ = [
 MASK = "********"
 EXTERNAL_REFRESH_TOKEN = "oauth.user.refresh_token"
 ALWAYS_MASKED = frozenset({"password"})
+MAX_KEY_LENGTH = 128  # instance_configuration.key
 
 
 def definitions_by_key(
@@ -42,11 +43,16 @@ def definitions_by_key(
 
 
 def normalize(raw: Mapping[str, Any]) -> dict[str, str]:
-    """D21: strings, booleans and numbers become strings; anything else is refused."""
+    """D21: strings, booleans and numbers become strings; anything else is refused, as are
+    NUL characters (PostgreSQL cannot store them) and keys longer than their column."""
     values: dict[str, str] = {}
     problems: list[str] = []
     for key, value in raw.items():
-        if isinstance(value, bool):
+        if "\x00" in key or len(key) > MAX_KEY_LENGTH:
+            problems.append(f"configuration key {key[:64]!r}: not a valid key")
+        elif isinstance(value, str) and "\x00" in value:
+            problems.append(f"configuration.{key}: must not contain NUL characters")
+        elif isinstance(value, bool):
             values[key] = "true" if value else "false"
         elif isinstance(value, int | float):
             values[key] = str(value)

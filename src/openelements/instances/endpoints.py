@@ -192,6 +192,8 @@ async def _list(
     tags: list[str] | None = None,
     search_text: str | None = None,
 ) -> list[InstanceJson]:
+    if any("\x00" in text for text in (*(tags or ()), search_text or "")):
+        raise BadRequest("Invalid filter: NUL characters are not allowed")
     scope = InstanceFilter(
         account_id=caller.account_id,
         element_key=element.key if element else None,

@@ -27,6 +27,8 @@ from openelements.instances import configuration as config
 from openelements.instances.schemas import InstanceBody
 from openelements.kit.errors import BadRequest, ProviderError
 
+MAX_TEXT_LENGTH = 255  # element_instance.name, instance_tag.tag
+
 __all__ = [
     "InstanceChanges",
     "InstanceDraft",
@@ -79,10 +81,24 @@ def sanitize(text: str) -> str:
     return html.unescape(kept).replace("\x00lt", "&lt;").replace("\x00gt", "&gt;").strip()
 
 
+def _sanitized_name(name: str) -> str:
+    return _within_column(sanitize(name), field_name="name")
+
+
 def _sanitized_tags(tags: list[str] | None) -> list[str] | None:
     if tags is None:
         return None
-    return [tag for tag in (sanitize(tag) for tag in tags) if tag]
+    cleaned = (_within_column(sanitize(tag), field_name="tags") for tag in tags)
+    return [tag for tag in cleaned if tag]
+
+
+def _within_column(text: str, *, field_name: str) -> str:
+    """Names and tags are stored in 255-character columns; PostgreSQL refuses longer ones."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise BadRequest(
+            f"Invalid request body: {field_name}: at most {MAX_TEXT_LENGTH} characters"
+        )
+    return text
 
 
 def _element_of(
@@ -107,7 +123,7 @@ def draft_for_create(
     missing = config.missing_required(values, definitions)
     if missing:
         raise BadRequest(f"Missing required configuration: {', '.join(missing)}")
-    name = sanitize(body.name or "")
+    name = _sanitized_name(body.name or "")
     if not name:
         raise BadRequest("Invalid request body: name: required")
     refresh_token = values.pop(config.EXTERNAL_REFRESH_TOKEN, None)
@@ -134,7 +150,7 @@ def changes_for_update(body: InstanceBody, *, element: Element, replace: bool) -
     definitions = config.definitions_by_key(element.configuration_definitions())
     values = config.normalize(body.configuration or {})
     config.refuse_unwritable(values, definitions)
-    name = sanitize(body.name) if body.name is not None else None
+    name = _sanitized_name(body.name) if body.name is not None else None
     if (replace or body.name is not None) and not name:
         raise BadRequest("Invalid request body: name: required")
     tags = _sanitized_tags(body.tags)
