@@ -3,6 +3,9 @@ cache's TTL (hubs/grants.py: 1 s), the documented bound; a clock stands in for t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi.testclient import TestClient
 from hub_integration_harness import Connected
 
@@ -35,37 +38,42 @@ def _calendars(connected: Connected) -> int:
     return response.status_code
 
 
-def test_a_disabled_instance_answers_403_once_the_grant_ttl_passed(connected: Connected) -> None:
+def _answers_after_ttl(connected: Connected, change: Callable[[], None]) -> int:
     ticks = _controlled_grants(connected.client)
     assert _calendars(connected) == 200
-    path = f"{API}/instances/{connected.instance['id']}/enabled"
-    assert connected.client.delete(path, headers=connected.platform_headers()).status_code == 200
+    change()
     ticks.now += TTL
-    assert _calendars(connected) == 403
-    assert connected.client.put(path, headers=connected.platform_headers()).status_code == 200
+    return _calendars(connected)
+
+
+def test_a_disabled_instance_answers_403_once_the_grant_ttl_passed(connected: Connected) -> None:
+    client, headers = connected.client, connected.platform_headers()
+    path = f"{API}/instances/{connected.instance['id']}/enabled"
+    assert _answers_after_ttl(connected, lambda: _ok(client.delete(path, headers=headers))) == 403
+    _ok(client.put(path, headers=headers))
     assert _calendars(connected) == 200
 
 
 def test_an_invalidated_instance_answers_401_once_the_grant_ttl_passed(
     connected: Connected,
 ) -> None:
-    ticks = _controlled_grants(connected.client)
-    assert _calendars(connected) == 200
     container = connected.client.app.state.container  # type: ignore[attr-defined]
     keeper = container.instances.calls.keeper
 
     async def invalidate() -> None:
         await keeper.mark_rejected(connected.instance["id"], reason="revoked")
 
-    connected.client.portal.call(invalidate)  # type: ignore[union-attr]
-    ticks.now += TTL
-    assert _calendars(connected) == 401
+    def change() -> None:
+        connected.client.portal.call(invalidate)  # type: ignore[union-attr]
+
+    assert _answers_after_ttl(connected, change) == 401
 
 
-def test_a_deleted_instance_answers_401_once_the_caches_passed(connected: Connected) -> None:
-    ticks = _controlled_grants(connected.client)
-    assert _calendars(connected) == 200
+def test_a_deleted_instance_answers_401_once_the_grant_ttl_passed(connected: Connected) -> None:
+    client, headers = connected.client, connected.platform_headers()
     path = f"{API}/instances/{connected.instance['id']}"
-    assert connected.client.delete(path, headers=connected.platform_headers()).status_code == 200
-    ticks.now += TTL
-    assert _calendars(connected) == 401
+    assert _answers_after_ttl(connected, lambda: _ok(client.delete(path, headers=headers))) == 401
+
+
+def _ok(response: Any) -> None:
+    assert response.status_code == 200, response.text
