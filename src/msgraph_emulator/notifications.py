@@ -97,16 +97,22 @@ class NotificationService:
     # -- the outbound machinery -------------------------------------------------------------
 
     def ensure_running(self) -> None:
-        """Start the service task on the running loop unless it runs there already (a no-op
-        outside any loop: code on another thread cannot start it)."""
+        """Start the service task on the running loop unless it is alive already (a no-op
+        outside any loop). A task alive on another loop stays there: that is the server's,
+        and code on another thread's loop (a test seeding state) must not move it."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        task = self._task
-        if task is None or task.done() or task.get_loop() is not loop:
+        if self._serving_loop() is None:
             self._ready = asyncio.Event()
             self._task = loop.create_task(self._serve(self._ready))
+
+    def _serving_loop(self) -> asyncio.AbstractEventLoop | None:
+        task = self._task
+        if task is None or task.done() or task.get_loop().is_closed():
+            return None
+        return task.get_loop()
 
     async def started(self) -> None:
         """The service task runs on this loop and its session is open."""
@@ -185,10 +191,19 @@ class NotificationService:
     # -- what changes and time do -----------------------------------------------------------
 
     def on_change(self, change: ChangeEvent) -> None:
-        """Only queues deliveries: the request that made the change never waits."""
+        """Only queues deliveries: the request that made the change never waits. A change
+        made on another thread (a test seeding the mailbox directly) is queued on the
+        service's loop, never beside the delivery task that may be sending that batch."""
+        etag = self._etag(change)
+        loop = self._serving_loop()
+        if loop is not None and not _running_on(loop):
+            loop.call_soon_threadsafe(self._queue_change, change, etag)
+            return
+        self._queue_change(change, etag)
+
+    def _queue_change(self, change: ChangeEvent, etag: str | None) -> None:
         self.sweep()
         by_url: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        etag = self._etag(change)
         for subscription in self.store.matching(change):
             if not self._state(subscription).paused:
                 item = change_item(subscription, change, etag=etag)
@@ -235,7 +250,8 @@ class NotificationService:
 
     def _revoked_counts(self) -> Counter[tuple[str, str]]:
         """Revoked refresh grants per (user id, client id)."""
-        grants = self.emulator.directory.grants.refresh.values()
+        # A copy taken in one step: tests add grants from their own thread meanwhile.
+        grants = list(self.emulator.directory.grants.refresh.values())
         return Counter((g.user_id, g.client_id) for g in grants if g.revoked)
 
     def send_lifecycle(self, subscription: Subscription, event: str) -> bool:
@@ -254,6 +270,13 @@ class NotificationService:
         self.store.clear()
         self.log.clear()
         self._lifecycle.clear()
+
+
+def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 _services: WeakKeyDictionary[Emulator, NotificationService] = WeakKeyDictionary()
