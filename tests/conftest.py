@@ -8,7 +8,8 @@ skipped, unless OPENELEMENTS_TEST_REQUIRE_POSTGRES=1 (CI), where a missing serve
 `serve_asgi_on_loopback(app)` serves an ASGI app (the emulator, the gateway) with a real uvicorn
 in a background thread on a free loopback port and returns its origin; servers stop at teardown.
 `emulator_signing_key` is one RSA key for the whole run (generating one per test costs more than
-most tests).
+most tests). `serve_consenting_emulator(...)` serves a Graph emulator that consents on its own,
+with one registered app and one mailbox, as the gateway's integration tests need it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from msgraph_emulator.app import create_app as create_emulator_app
+from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.identity.jwt import SigningKey
 from openelements.kit.logging import configure_logging
 
@@ -163,3 +166,27 @@ def _served(server: uvicorn.Server) -> Iterator[int]:
 def emulator_signing_key() -> SigningKey:
     """One RSA key for the whole run: generating one per test costs more than the test."""
     return SigningKey.generate()
+
+
+class ServeConsentingEmulator(Protocol):
+    def __call__(
+        self, *, app_id: str, app_secret: str, callback: str, mailbox: str
+    ) -> Emulator: ...
+
+
+@pytest.fixture
+def serve_consenting_emulator(
+    emulator_signing_key: SigningKey, serve_asgi_on_loopback: ServeOnLoopback
+) -> ServeConsentingEmulator:
+    """A factory: an emulator with auto-consent (G33), the app `app_id` registered for
+    `callback` and the user `mailbox` (password `pw`), served until teardown."""
+
+    def serve(*, app_id: str, app_secret: str, callback: str, mailbox: str) -> Emulator:
+        emulator = Emulator(signing_key=emulator_signing_key)
+        emulator.settings.auto_consent = True
+        emulator.register_app(client_id=app_id, client_secret=app_secret, redirect_uris=[callback])
+        emulator.create_user(user_principal_name=mailbox, display_name="Dana Swope", password="pw")
+        emulator.origin = serve_asgi_on_loopback(create_emulator_app(emulator=emulator))
+        return emulator
+
+    return serve

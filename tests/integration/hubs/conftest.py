@@ -15,9 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hub_integration_harness import Connected
 
-from msgraph_emulator.app import create_app as create_emulator_app
 from msgraph_emulator.emulator import Emulator
-from msgraph_emulator.identity.jwt import SigningKey
 from openelements import migrations
 from openelements.app import create_app
 from openelements.kit.crypto import generate_key
@@ -34,13 +32,10 @@ MAILBOX = "dana@acme.example"
 
 
 @pytest.fixture
-def emulator(emulator_signing_key: SigningKey, serve_asgi_on_loopback: Any) -> Emulator:
-    emulator = Emulator(signing_key=emulator_signing_key)
-    emulator.settings.auto_consent = True
-    emulator.register_app(client_id=APP_ID, client_secret=APP_SECRET, redirect_uris=[CALLBACK])
-    emulator.create_user(user_principal_name=MAILBOX, display_name="Dana Swope", password="pw")
-    emulator.origin = serve_asgi_on_loopback(create_emulator_app(emulator=emulator))
-    return emulator
+def emulator(serve_consenting_emulator: Any) -> Emulator:
+    return serve_consenting_emulator(
+        app_id=APP_ID, app_secret=APP_SECRET, callback=CALLBACK, mailbox=MAILBOX
+    )
 
 
 @pytest.fixture
