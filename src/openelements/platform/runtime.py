@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from openelements.kit.clock import Clock, SystemClock
 from openelements.kit.crypto import KeyRing, SecretDigester, constant_time_equals, row_aad
 from openelements.platform.passwords import PasswordHashing
+from openelements.platform.repository import PlatformRepository
 
 DEFAULT_SESSION_LIFETIME = timedelta(minutes=15)
 DEFAULT_PAGE_SIZE = 200
@@ -54,3 +57,12 @@ class PlatformRuntime:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+class PlatformService:
+    """Base of the platform's services: all SQL through a repository over the session the
+    request or command boundary owns (services flush, never commit)."""
+
+    def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
+        self._repository = PlatformRepository(session)
+        self._runtime = runtime

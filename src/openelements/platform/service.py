@@ -5,17 +5,15 @@ Services flush, never commit: the request (or CLI command) owns the transaction.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from openelements.kit.crypto import new_organization_secret
 from openelements.kit.errors import BadRequest, Conflict, NotFound, Unauthorized
 from openelements.platform.account_where import account_condition
 from openelements.platform.caller import Caller, require_org_admin
 from openelements.platform.models import Account, Organization
 from openelements.platform.rendering import account_out, organization_out
-from openelements.platform.repository import DuplicateRow, PlatformRepository
+from openelements.platform.repository import DuplicateRow
 from openelements.platform.roles import RoleKey
-from openelements.platform.runtime import PlatformRuntime
+from openelements.platform.runtime import PlatformService
 from openelements.platform.schemas import (
     AccountCreate,
     AccountOut,
@@ -31,11 +29,7 @@ from openelements.platform.users import insert_user
 WEBHOOK_FAILURE_POLICY = "notification.webhook.failure.policy"
 
 
-class OrganizationService:
-    def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
-        self._repository = PlatformRepository(session)
-        self._runtime = runtime
-
+class OrganizationService(PlatformService):
     async def create(self, *, name: str, admin: UserCreate) -> OrganizationCreated:
         """D09: the organization, its default account and its administrator, secrets once."""
         password_hash = await self._runtime.passwords.hash(admin.password)
@@ -82,11 +76,7 @@ class OrganizationService:
         return organization_out(organization)
 
 
-class AccountService:
-    def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
-        self._repository = PlatformRepository(session)
-        self._runtime = runtime
-
+class AccountService(PlatformService):
     async def list(
         self, caller: Caller, *, offset: int, limit: int, where: str | None
     ) -> list[AccountOut]:
@@ -159,11 +149,7 @@ class AccountService:
             raise _duplicate_external_id(external_id)
 
 
-class AccountSettingsService:
-    def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
-        self._repository = PlatformRepository(session)
-        self._runtime = runtime
-
+class AccountSettingsService(PlatformService):
     async def change(
         self, caller: Caller, account_id: int | None, *, body: AccountSettingsChange
     ) -> AccountSettingsOut:

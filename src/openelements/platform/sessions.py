@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from openelements.kit.errors import Unauthorized
 from openelements.platform.models import AppUser, UserSession
-from openelements.platform.repository import PlatformRepository
-from openelements.platform.runtime import PlatformRuntime
+from openelements.platform.runtime import PlatformService
 from openelements.platform.schemas import SessionLogin, SessionSecrets, SessionToken
 from openelements.platform.users import USER_TABLE, email_key
 
@@ -36,11 +33,7 @@ def bearer_token(header: str | None) -> str:
     return match.group(1)
 
 
-class SessionService:
-    def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
-        self._repository = PlatformRepository(session)
-        self._runtime = runtime
-
+class SessionService(PlatformService):
     async def check_login(self, body: SessionLogin) -> int:
         """The id of the user the email and password belong to; 401 otherwise.
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from openelements.kit.crypto import new_user_secret
 from openelements.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from openelements.kit.ids import object_id_or_none
@@ -30,7 +28,7 @@ from openelements.platform.roles import (
     role_for_key,
     roles_allowed_in,
 )
-from openelements.platform.runtime import PlatformRuntime
+from openelements.platform.runtime import PlatformRuntime, PlatformService
 from openelements.platform.schemas import (
     Address,
     RoleOut,
@@ -113,11 +111,7 @@ def require_scope_admin(caller: Caller, scope: Scope) -> None:
     require_org_admin(caller, routes=routes)
 
 
-class UserService:
-    def __init__(self, session: AsyncSession, runtime: PlatformRuntime) -> None:
-        self._repository = PlatformRepository(session)
-        self._runtime = runtime
-
+class UserService(PlatformService):
     async def scoped_account(self, caller: Caller, scope: Scope) -> Account | None:
         """The account a route is limited to (None for `/users`); 401 unless org admin."""
         if scope.everywhere:
