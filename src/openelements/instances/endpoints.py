@@ -42,6 +42,7 @@ router = APIRouter(tags=["instances"])
 DEFAULT_PAGE_SIZE = 200  # D24
 MAX_PAGE_SIZE = 1000
 NEXT_PAGE_HEADER = "Elements-Next-Page-Token"
+MAX_OFFSET = 2**53  # page tokens are client-held; larger offsets overflow SQL integers
 
 
 def instances_runtime(container: ContainerDep) -> InstancesRuntime:
@@ -152,7 +153,7 @@ def _offset_of(token: str | None) -> int:
         offset = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["offset"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise BadRequest("Invalid nextPage token") from None
-    if not isinstance(offset, int) or offset < 0:
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
         raise BadRequest("Invalid nextPage token")
     return offset
 

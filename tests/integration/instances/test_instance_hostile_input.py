@@ -103,6 +103,8 @@ def test_bad_page_parameters_are_refused(client: TestClient, tenant: Tenant) -> 
         {"nextPage": "!!!"},
         {"nextPage": "eyJvZmZzZXQiOiAtMX0"},  # {"offset": -1}
         {"nextPage": "bnVsbA"},  # null
+        {"nextPage": "eyJvZmZzZXQiOiAxMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwfQ"},  # 10**30
+        {"nextPage": "eyJvZmZzZXQiOiA5MjIzMzcyMDM2ODU0Nzc1ODA4fQ"},  # 2**63
         {"nextPage": HUGE},
     ]:
         _refused(client.get(f"{API}/instances", headers=headers, params=params), params)
