@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from msgraph_emulator.errors import GraphError
+from msgraph_emulator.graph import ids
 from msgraph_emulator.graph.calendar_view import calendar_view
 from msgraph_emulator.graph.context import GraphContext
 from msgraph_emulator.graph.items import Event
@@ -295,7 +296,7 @@ async def get_delta(request: Request) -> Response:
     upto = token.upto if token.upto is not None else mailbox.seq
     entries = round_entries(
         window=_window(mailbox, token),
-        changes=_changes(mailbox) if token.since is not None else (),
+        changes=_changes(mailbox, token) if token.since is not None else (),
         since=token.since,
         upto=upto,
     )
@@ -377,9 +378,18 @@ def _window(mailbox: Mailbox, token: DeltaToken) -> list[WindowEntry[Event]]:
     ]
 
 
-def _changes(mailbox: Mailbox) -> list[ChangeRecord]:
+def _changes(mailbox: Mailbox, token: DeltaToken) -> list[ChangeRecord]:
+    """Live items and tombstones of events, plus the occurrences (in the token's window) of
+    series as they were before being deleted or reshaped: a client holds those ids."""
     live = [ChangeRecord(e.id, e.seq) for e in mailbox.events.values()]
-    gone = [ChangeRecord(t.id, t.seq) for t in mailbox.tombstones.values() if t.kind == "event"]
+    since = token.since or 0
+    recent = [t for t in mailbox.tombstones.values() if t.seq > since]
+    gone = [ChangeRecord(t.id, t.seq) for t in recent if t.kind == "event"]
+    for stone in recent:
+        old = stone.series
+        if old is not None and old.recurrence is not None:
+            starts = mailbox.occurrence_starts(old, start=token.start, end=token.end)
+            gone += [ChangeRecord(ids.occurrence_id(old.id, s), stone.seq) for s in starts]
     return live + gone
 
 

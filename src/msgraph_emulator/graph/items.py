@@ -82,3 +82,6 @@ class Tombstone:
     at: datetime
     start: datetime | None = None
     end: datetime | None = None
+    # A series master as it was before it was deleted or reshaped: delta expands it in its
+    # window to send `@removed` for occurrences a client holds that no longer exist.
+    series: Event | None = None

@@ -9,7 +9,7 @@ edited occurrence becomes a stored `exception`, a deleted one is listed in `canc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -114,14 +114,26 @@ class Mailbox:
         calendar_id: str | None,
         start: datetime | None = None,
         end: datetime | None = None,
+        series: Event | None = None,
     ) -> None:
         seq, now = self._stamp()
-        self.tombstones.pop(item_id, None)  # re-inserted: the dict stays in burial order
-        self.tombstones[item_id] = Tombstone(item_id, kind, calendar_id, seq, now, start, end)
+        self._keep(Tombstone(item_id, kind, calendar_id, seq, now, start, end, series))
+        self._emit(kind, "deleted", item_id, calendar_id, seq)
+
+    def _keep(self, stone: Tombstone) -> None:
+        self.tombstones.pop(stone.id, None)  # re-inserted: the dict stays in burial order
+        self.tombstones[stone.id] = stone
         while len(self.tombstones) > MAX_TOMBSTONES:
             oldest = self.tombstones.pop(next(iter(self.tombstones)))
             self.tombstone_horizon = max(self.tombstone_horizon, oldest.seq)
-        self._emit(kind, "deleted", item_id, calendar_id, seq)
+
+    def _keep_series_shape(self, before: Event, seq: int) -> None:
+        """A reshaped series loses the occurrences of its old shape; remember that shape
+        (under its own key, without a change event: the master was updated, not deleted)."""
+        key = f"{before.id}@{seq}"
+        self._keep(
+            Tombstone(key, "series", before.calendar_id, seq, self.clock.now(), series=before)
+        )
 
     # -- calendars -------------------------------------------------------------------------
 
@@ -206,10 +218,13 @@ class Mailbox:
 
     def update_event(self, event: Event, draft: EventDraft) -> Event:
         reshaped = draft.start is not None or draft.end is not None or draft.recurrence_given
+        before = replace(event) if reshaped and event.is_master else None
         _apply(event, draft)
         if event.series_master_id is None:
             event.type = "seriesMaster" if event.recurrence else "singleInstance"
         event.seq, event.last_modified = self._stamp()
+        if before is not None:
+            self._keep_series_shape(before, event.seq)
         event.change_key = ids.new_change_key()
         if reshaped and event.is_master:
             self._drop_stale_exceptions(event)
@@ -236,6 +251,7 @@ class Mailbox:
             calendar_id=event.calendar_id,
             start=event.start,
             end=event.end,
+            series=event if event.is_master else None,
         )
 
     # -- series ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Datetimes travel as ISO-8601 with offset; a recurrence travels in its Graph JSON
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -103,8 +103,9 @@ def contact_from_json(data: dict[str, Any]) -> Contact:
 
 
 def tombstone_to_json(stone: Tombstone) -> dict[str, Any]:
-    data = asdict(stone)
+    data = {item.name: getattr(stone, item.name) for item in fields(stone)}
     data.update(at=_time(stone.at), start=_time(stone.start), end=_time(stone.end))
+    data["series"] = event_to_json(stone.series) if stone.series is not None else None
     return data
 
 
@@ -115,6 +116,7 @@ def tombstone_from_json(data: dict[str, Any]) -> Tombstone:
             "at": _at(data["at"]),
             "start": _parse(data.get("start")),
             "end": _parse(data.get("end")),
+            "series": event_from_json(data["series"]) if data.get("series") else None,
         }
     )
 

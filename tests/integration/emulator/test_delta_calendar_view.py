@@ -193,3 +193,38 @@ def test_a_token_older_than_the_forgotten_deletions_starts_over(
     assert mailbox.session.get(delta_link, allow_redirects=False).status_code == 410
     items, _, _ = mailbox.round(fresh_link)
     assert split(items)[1] == {second}
+
+
+def _daily_series(mailbox: Mailbox) -> str:
+    body = event_body("stand-up", "2026-04-01") | {
+        "recurrence": {
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "endDate", "startDate": "2026-04-01", "endDate": "2026-04-03"},
+        }
+    }
+    answer = mailbox.session.post(f"{mailbox.graph}/me/events", json=body)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def test_occurrences_of_a_reshaped_or_deleted_series_are_removed(mailbox: Mailbox) -> None:
+    """calendarView delta hands out occurrence ids, never the master's: when the series
+    moves or goes, the client must hear that each occurrence it holds is gone."""
+    master = _daily_series(mailbox)
+    items, delta_link, _ = mailbox.round(f"{mailbox.graph}/me/calendarView/delta?{WINDOW}")
+    old_occurrences = set(split(items)[0])
+    assert len(old_occurrences) == 3
+
+    moved = event_body("stand-up", "2026-04-01")
+    moved["start"]["dateTime"] = "2026-04-01T11:00:00"
+    moved["end"]["dateTime"] = "2026-04-01T12:00:00"
+    mailbox.patch(master, {"start": moved["start"], "end": moved["end"]})
+    items, delta_link, _ = mailbox.round(delta_link)
+    present, removed = split(items)
+    assert old_occurrences <= removed
+    assert len(present) == 3
+    assert not set(present) & old_occurrences
+
+    mailbox.delete(master)
+    items, _, _ = mailbox.round(delta_link)
+    assert set(present) <= split(items)[1]
