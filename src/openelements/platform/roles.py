@@ -80,6 +80,7 @@ class Subject:
     user_id: int
     account_id: int
     organization_id: int
+    is_org_admin: bool = False
 
 
 def can_see(actor: Actor, subject: Subject) -> bool:
@@ -94,10 +95,20 @@ def can_see(actor: Actor, subject: Subject) -> bool:
 
 
 def can_manage(actor: Actor, subject: Subject) -> bool:
-    """Change profile, deactivate, reactivate: administrators over the users they can see."""
+    """Change profile, deactivate, reactivate: administrators over the users they can see.
+
+    An account administrator never manages an organization administrator (possible in the
+    default account): a new password or email for them would hand over the organization.
+    """
     if not can_see(actor, subject):
         return False
-    return actor.is_org_admin or (actor.is_account_admin and actor.account_id == subject.account_id)
+    if actor.is_org_admin:
+        return True
+    return (
+        actor.is_account_admin
+        and actor.account_id == subject.account_id
+        and not subject.is_org_admin
+    )
 
 
 def can_edit_profile(actor: Actor, subject: Subject) -> bool:

@@ -204,11 +204,11 @@ class UserService(PlatformService):
         password_hash = await self._hash_optional(body.password)
         account = await self.scoped_account(caller, scope)
         user = await self._visible(caller, str(user_id), account=account)
-        subject = _subject(user)
+        subject = await self._subject(user)
         if not can_edit_profile(caller, subject):
             raise Forbidden("Not allowed to change this user")
         if body.active is not None:
-            self._ensure_may_set_active(caller, user, active=body.active)
+            _ensure_may_set_active(caller, subject, active=body.active)
             user.active = body.active
         changes = body.model_dump(exclude_unset=True, exclude={"active", "password", "email"})
         for name, value in changes.items():
@@ -241,7 +241,7 @@ class UserService(PlatformService):
     ) -> UserOut:
         account = await self.scoped_account(caller, scope)
         user = await self._visible(caller, str(user_id), account=account)
-        self._ensure_may_set_active(caller, user, active=False)
+        _ensure_may_set_active(caller, await self._subject(user), active=False)
         user.active = False
         await self._repository.flush()
         return await self._out(user, reveal_secret=False)
@@ -269,7 +269,7 @@ class UserService(PlatformService):
         self, caller: Caller, email_or_id: str, *, account: Account | None = None
     ) -> AppUser:
         user = await self._lookup(email_or_id)
-        visible = user is not None and can_see(caller, _subject(user))
+        visible = user is not None and can_see(caller, await self._subject(user))
         if user is None or not visible or (account is not None and user.account_id != account.id):
             raise NotFound(f"No user '{_shown(email_or_id)}'")
         return user
@@ -282,6 +282,15 @@ class UserService(PlatformService):
             return None  # no stored email looks like this; PostgreSQL cannot even compare NUL
         return await self._repository.user_by_email_key(email_key(email_or_id))
 
+    async def _subject(self, user: AppUser) -> Subject:
+        roles = (await self._repository.role_keys([user.id]))[user.id]
+        return Subject(
+            user_id=user.id,
+            account_id=user.account_id,
+            organization_id=user.organization_id,
+            is_org_admin=RoleKey.ORG_ADMIN.value in roles,
+        )
+
     async def _role_change(
         self, caller: Caller, user_id: int, *, role_key: str
     ) -> tuple[AppUser, RoleKey]:
@@ -289,16 +298,10 @@ class UserService(PlatformService):
         role = role_for_key(role_key)
         if role is None:
             raise NotFound(f"No role '{_shown(role_key)}' (roles: org-admin, admin, org)")
-        if not (can_manage(caller, _subject(user)) and can_grant(caller, role)):
+        if not (can_manage(caller, await self._subject(user)) and can_grant(caller, role)):
             raise Forbidden(f"Not allowed to change role '{role.value}' of this user")
         await self._repository.lock_user(user.id)
         return user, role
-
-    def _ensure_may_set_active(self, caller: Caller, user: AppUser, *, active: bool) -> None:
-        if not can_manage(caller, _subject(user)):
-            raise Forbidden("Only an administrator may activate or deactivate users")
-        if user.id == caller.user_id and not active:
-            raise BadRequest("You cannot deactivate yourself")
 
     def _ensure_keeps_own_org_admin(
         self, caller: Caller, user: AppUser, *, roles: frozenset[RoleKey]
@@ -382,10 +385,11 @@ def _duplicate_email(email: str) -> Conflict:
     return Conflict(f"A user with email '{email}' already exists")
 
 
-def _subject(user: AppUser) -> Subject:
-    return Subject(
-        user_id=user.id, account_id=user.account_id, organization_id=user.organization_id
-    )
+def _ensure_may_set_active(caller: Caller, subject: Subject, *, active: bool) -> None:
+    if not can_manage(caller, subject):
+        raise Forbidden("Only an administrator may activate or deactivate users")
+    if subject.user_id == caller.user_id and not active:
+        raise BadRequest("You cannot deactivate yourself")
 
 
 def _values(roles: frozenset[RoleKey]) -> list[str]:

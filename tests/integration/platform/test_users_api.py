@@ -299,3 +299,37 @@ def test_users_of_another_organization_are_invisible_and_untouchable(
     assert (still["active"], still["roles"]) == (True, [])
     login = {"username": "victim@globex.example", "password": "pass-word-1"}
     assert client.post(f"{API}/authentication", json=login).status_code == 200
+
+
+def test_default_account_admin_cannot_take_over_the_organization_administrator(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """An account administrator of the default account sees the org admin (D13) but may not
+    change their password or email, nor deactivate them: that would hand over the whole
+    organization (log in with the new password, then GET /authentication/secrets)."""
+    body = {
+        "firstName": "Ops",
+        "lastName": "Admin",
+        "email": "ops@acme.example",
+        "password": "p",
+        "roles": [{"key": "admin"}],
+    }
+    ops = client.post(f"{API}/organizations/users", headers=tenant.headers(), json=body).json()
+    clerk = client.post(
+        f"{API}/organizations/users",
+        headers=tenant.headers(),
+        json={**body, "email": "clerk@acme.example", "roles": [{"key": "org"}]},
+    ).json()
+    headers = tenant.headers(ops["secret"])
+    target = f"{USERS}/{tenant.admin_id}"
+
+    assert client.get(target, headers=headers).status_code == 200
+    for change in ({"password": "taken-over"}, {"email": "mine@acme.example"}, {"active": False}):
+        assert client.patch(target, headers=headers, json=change).status_code == 403, change
+    assert client.delete(target, headers=headers).status_code == 403
+    login = {"username": tenant.admin_email, "password": "taken-over"}
+    assert client.post(f"{API}/authentication", json=login).status_code == 401
+    # Everyone else of the account stays theirs to manage.
+    clerk_url = f"{USERS}/{clerk['id']}"
+    assert client.patch(clerk_url, headers=headers, json={"lastName": "X"}).is_success
+    assert client.delete(clerk_url, headers=headers).json()["active"] is False

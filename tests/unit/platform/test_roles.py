@@ -92,3 +92,16 @@ def test_documented_role_table() -> None:
         "admin": "Account Administrator",
         "org": "Default account user",
     }
+
+
+def test_account_admin_never_manages_an_organization_administrator() -> None:
+    default_admin = actor(7, DEFAULT_ACCOUNT, RoleKey.ADMIN)
+    org_admin = Subject(
+        user_id=1, account_id=DEFAULT_ACCOUNT, organization_id=ORG, is_org_admin=True
+    )
+    assert can_see(default_admin, org_admin)
+    assert not can_manage(default_admin, org_admin)
+    assert not can_edit_profile(default_admin, org_admin)
+    assert can_manage(default_admin, subject(8, DEFAULT_ACCOUNT))
+    assert can_manage(ORG_ADMIN, org_admin)
+    assert can_edit_profile(actor(1, DEFAULT_ACCOUNT, RoleKey.ORG_ADMIN), org_admin)
