@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from msgraph_emulator.auth import Principal
 from msgraph_emulator.clock import Clock
 from msgraph_emulator.emulator import Emulator
 from msgraph_emulator.graph.mailbox import EventDraft
 from msgraph_emulator.notifications import NotificationService, service_for
-from msgraph_emulator.subscriptions import Subscription
+from msgraph_emulator.subscriptions import SubscriptionLimits, new_subscription
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -54,17 +55,20 @@ async def test_changes_from_another_loop_are_queued_on_the_service_loop(
     service = service_for(emulator)
     asyncio.run_coroutine_threadsafe(service.started(), server_loop).result(timeout=5)
     task = service._task
+    body = {
+        "changeType": "created",
+        "notificationUrl": "http://127.0.0.1:9/hook",
+        "resource": "/me/events",
+        "expirationDateTime": "2026-03-01T14:00:00Z",
+    }
     service.add(
-        Subscription(
-            id="sub-1",
-            resource="/me/events",
-            change_types=("created",),
-            notification_url="http://127.0.0.1:9/hook",
-            expiration=START + timedelta(hours=2),
-            user_id=user.id,
-            application_id="app-1",
-            creator_id=user.id,
-            tenant_id=emulator.directory.tenant_id,
+        new_subscription(
+            body,
+            principal=Principal(user=user, app_id="app-1", scopes=frozenset({"Calendars.Read"})),
+            directory=emulator.directory,
+            mailbox_of=emulator.ensure_mailbox,
+            limits=SubscriptionLimits(max_lifetime_minutes=10_080, allow_http=False),
+            now=START,
         )
     )
     queued_on: list[threading.Thread] = []
