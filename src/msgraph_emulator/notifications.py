@@ -308,13 +308,19 @@ async def create_subscription(request: Request) -> Response:
         ),
         now=emulator.clock.now(),
     )
-    service.sweep()
-    if service.store.count_for_user(subscription.user_id) >= settings.subscriptions_per_mailbox:
-        raise GraphError(403, "ExtensionError", CAP_MESSAGE)  # G22
+    _check_cap(service, subscription)
     for url in subscription.endpoints():
         await _validate(service, url)
+    _check_cap(service, subscription)  # again: other creations went on during the handshake
     service.add(subscription)
     return _answer(request, subscription, status=201)
+
+
+def _check_cap(service: NotificationService, subscription: Subscription) -> None:
+    service.sweep()
+    cap = service.emulator.settings.subscriptions_per_mailbox
+    if service.store.count_for_user(subscription.user_id) >= cap:
+        raise GraphError(403, "ExtensionError", CAP_MESSAGE)  # G22
 
 
 async def list_subscriptions(request: Request) -> Response:
