@@ -249,16 +249,27 @@ class LocalWorker:
         backend = self._backend
         while True:
             await asyncio.sleep(backend.timings.heartbeat.total_seconds())
-            running = list(self._running.values())
+            running = dict(self._running)
             if not running:
                 continue
             try:
                 async with backend.database.transaction() as session:
-                    await repository.extend_leases(
+                    kept = await repository.extend_leases(
                         session,
-                        running,
+                        list(running.values()),
                         owner=self.owner,
                         expires_at=backend.clock.now() + backend.timings.lease,
                     )
             except Exception:
                 log.exception("heartbeat_failed", owner=self.owner)
+                continue
+            self._stop_lost(running, kept=kept)
+
+    def _stop_lost(self, running: dict[asyncio.Task[None], JobId], *, kept: set[JobId]) -> None:
+        """Cancel the runs whose lease another worker took (this process looked dead to it):
+        the job runs there now and must not run here as well. Nothing is recorded for them;
+        a run that finished meanwhile is done and ignores the cancel."""
+        for task, job_id in running.items():
+            if job_id not in kept and not task.done():
+                log.warning("job_lease_lost", job_id=job_id, owner=self.owner)
+                task.cancel()

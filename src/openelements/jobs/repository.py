@@ -190,14 +190,16 @@ async def schedule_retry(
 
 async def extend_leases(
     session: Executor, job_ids: Sequence[JobId], *, owner: str, expires_at: datetime
-) -> int:
+) -> set[JobId]:
+    """Extend the leases `owner` still holds; the ids not returned were taken over."""
     statement = (
         update(JobRow)
         .where(JobRow.id.in_(job_ids), JobRow.lease_owner == owner, JobRow.status == DOING)
         .values(lease_expires_at=expires_at)
+        .returning(JobRow.id)
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(await session.execute(statement))
+    return set((await session.execute(statement)).scalars())
 
 
 async def release(session: Executor, *, owner: str, now: datetime) -> int:
