@@ -43,6 +43,7 @@ class JobsConfig:
 def jobs_config(settings: Settings) -> JobsConfig:
     if settings.jobs_backend == "procrastinate" and settings.is_local_sqlite:
         raise ConfigurationError("OPENELEMENTS_JOBS_BACKEND=procrastinate needs PostgreSQL")
+    _check_timings(settings)
     return JobsConfig(
         backend=settings.jobs_backend,
         concurrency=settings.jobs_concurrency,
@@ -54,6 +55,24 @@ def jobs_config(settings: Settings) -> JobsConfig:
         metrics_refresh=timedelta(seconds=settings.jobs_metrics_refresh_seconds),
         task_modules=tuple(p.strip() for p in settings.jobs_task_modules.split(",") if p.strip()),
     )
+
+
+def _check_timings(settings: Settings) -> None:
+    positive = {
+        "OPENELEMENTS_JOBS_CONCURRENCY": settings.jobs_concurrency,
+        "OPENELEMENTS_JOBS_LEASE_SECONDS": settings.jobs_lease_seconds,
+        "OPENELEMENTS_JOBS_HEARTBEAT_SECONDS": settings.jobs_heartbeat_seconds,
+        "OPENELEMENTS_JOBS_POLL_SECONDS": settings.jobs_poll_seconds,
+    }
+    for name, value in positive.items():
+        if not value > 0:
+            raise ConfigurationError(f"{name} must be greater than 0")
+    # A lease that runs out between two heartbeats hands a running job to another worker.
+    if settings.jobs_heartbeat_seconds >= settings.jobs_lease_seconds:
+        raise ConfigurationError(
+            "OPENELEMENTS_JOBS_HEARTBEAT_SECONDS must be shorter than"
+            " OPENELEMENTS_JOBS_LEASE_SECONDS (a third of it is a good value)"
+        )
 
 
 def build_jobs_runtime(
