@@ -41,13 +41,20 @@ def _multi_line(value: str) -> str:
     return value
 
 
+MAX_EMAIL_LENGTH = 254
+
+
 def _check_email(value: str) -> str:
     if not _EMAIL.fullmatch(value):
         raise ValueError("must be an email address such as name@example.com")
+    # Emails are unique by their lowercase form, kept in a column of the same width; some
+    # characters grow when lowercased ('İ' becomes two).
+    if len(value.lower()) > MAX_EMAIL_LENGTH:
+        raise ValueError(f"must be at most {MAX_EMAIL_LENGTH} characters once lowercased")
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_check_email)]
+Email = Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH), AfterValidator(_check_email)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_single_line)]
 Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_multi_line)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]

@@ -30,6 +30,7 @@ from openelements.platform.roles import (
 )
 from openelements.platform.runtime import PlatformRuntime, PlatformService
 from openelements.platform.schemas import (
+    MAX_EMAIL_LENGTH,
     Address,
     RoleOut,
     RoleReference,
@@ -41,7 +42,6 @@ from openelements.platform.schemas import (
 
 USER_TABLE = "app_user"
 _ADDRESS_FIELDS = tuple(Address.model_fields)
-MAX_EMAIL_LENGTH = 254
 
 
 def email_key(email: str) -> str:

@@ -85,3 +85,21 @@ def test_account_where_on_the_last_representable_day_is_answered(
         response = client.get(f"{API}/accounts", headers=headers, params={"where": where})
         assert response.status_code == 200, (where, response.text)
         assert [a["externalId"] for a in response.json()] == expected, where
+
+
+def test_an_email_whose_lowercase_outgrows_the_column_is_400(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """'İ' lowercases to two characters: 254 in, 506 in the case-insensitive key column."""
+    account = create_account(client, tenant, "a-1")
+    email = "a@" + "\u0130" * 252
+    body = {"firstName": "A", "lastName": "B", "email": email, "password": "p"}
+    response = client.post(
+        f"{API}/accounts/{account['id']}/users", headers=tenant.headers(), json=body
+    )
+    assert response.status_code == 400, response.text
+    assert "email" in response.json()["message"]
+    response = client.patch(
+        f"{API}/users/{tenant.admin_id}", headers=tenant.headers(), json={"email": email}
+    )
+    assert response.status_code == 400, response.text
