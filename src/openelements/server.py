@@ -9,6 +9,7 @@ import uvicorn
 
 from openelements import migrations
 from openelements.app import create_app
+from openelements.jobs.runtime import jobs_config
 from openelements.settings import (
     API_BASE_PATH,
     ConfigurationError,
@@ -32,6 +33,7 @@ def serve(
     settings = settings_of(ctx)
     try:
         load_crypto_material(settings)  # fail before listening; creates the local key file
+        jobs_config(settings)
         prepare_database(settings)
     except ConfigurationError as exc:
         typer.echo(f"openelements: {exc}", err=True)

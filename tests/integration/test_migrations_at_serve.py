@@ -49,3 +49,23 @@ def test_invalid_settings_are_reported_not_raised() -> None:
     result = CliRunner().invoke(app, ["db", "current"], env={"OPENELEMENTS_JOBS_BACKEND": "x"})
     assert result.exit_code == 2
     assert "jobs_backend" in result.stderr
+
+
+def test_serve_with_unworkable_jobs_timings_refuses_to_start(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr("openelements.server.uvicorn.run", lambda *a, **k: started.append(a))
+    result = CliRunner().invoke(
+        app,
+        ["serve"],
+        env={
+            "OPENELEMENTS_DATABASE_URL": sqlite_url,
+            "OPENELEMENTS_ENCRYPTION_KEYS": f"k1:{base64.b64encode(bytes(32)).decode()}",
+            "OPENELEMENTS_HMAC_PEPPER": base64.b64encode(bytes(32)).decode(),
+            "OPENELEMENTS_JOBS_LEASE_SECONDS": "5",
+            "OPENELEMENTS_JOBS_HEARTBEAT_SECONDS": "60",
+        },
+    )
+    assert (result.exit_code, started) == (2, [])
+    assert "OPENELEMENTS_JOBS_HEARTBEAT_SECONDS" in result.stderr
