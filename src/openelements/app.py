@@ -58,8 +58,8 @@ def create_app(
             settings, clock=clock, metrics_registry=registry, start_worker=start_worker
         )
         app.state.container = container
-        await container.jobs.start(worker=container.start_worker)
         try:
+            await container.jobs.start(worker=container.start_worker)
             yield
         finally:
             await container.jobs.stop()  # drains running jobs up to the shutdown grace

@@ -6,6 +6,7 @@ import base64
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -15,6 +16,8 @@ from pydantic import BaseModel
 
 from openelements import migrations
 from openelements.app import EXPOSED_HEADERS, create_app
+from openelements.container import Container
+from openelements.jobs.runtime import JobsRuntime
 from openelements.kit.errors import Conflict, ProviderError
 from openelements.kit.logging import configure_logging
 from openelements.kit.negotiation import negotiates_own_content
@@ -318,3 +321,30 @@ def test_secrets_in_requests_and_failures_never_reach_the_log(client: TestClient
     assert "RuntimeError" in logged  # the details are in the log, just not the secrets
     for secret in (user_secret, "c" * 32, "hunter2", "oauth-code-123"):
         assert secret not in logged
+
+
+def test_a_failed_jobs_start_still_stops_the_jobs_and_closes_the_container(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[str] = []
+
+    async def failing_start(self: JobsRuntime, **_: object) -> None:
+        raise RuntimeError("worker cannot start")
+
+    real_stop, real_close = JobsRuntime.stop, Container.aclose
+
+    async def record_stop(self: JobsRuntime) -> None:
+        closed.append("jobs")
+        await real_stop(self)
+
+    async def record_close(self: Container) -> None:
+        closed.append("container")
+        await real_close(self)
+
+    monkeypatch.setattr(JobsRuntime, "start", failing_start)
+    monkeypatch.setattr(JobsRuntime, "stop", record_stop)
+    monkeypatch.setattr(Container, "aclose", record_close)
+    app = create_app(_settings(f"sqlite+aiosqlite:///{tmp_path}/app.db"), start_worker=False)
+    with pytest.raises(RuntimeError, match="worker cannot start"), TestClient(app):
+        pass
+    assert closed == ["jobs", "container"]
