@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 
 from openelements.hubs.bodies import drop_nulls, loads_without_nulls, writable_body
@@ -41,3 +42,27 @@ def test_a_body_that_is_not_an_object_is_a_400(body: object) -> None:
 def test_decoding_without_nulls_equals_decoding_then_dropping() -> None:
     raw = '{"a": null, "b": {"c": null, "d": [null, {"e": null, "f": 1}]}, "g": [1, null]}'
     assert loads_without_nulls(raw) == drop_nulls(json.loads(raw))
+
+
+def test_decoding_drops_nulls_in_nested_arrays_and_keeps_key_order() -> None:
+    raw = b'{"z": 1, "a": null, "m": [[{"x": null, "y": [null, {"q": null}]}], null], "b": {}}'
+    decoded = loads_without_nulls(raw)
+    assert decoded == {"z": 1, "m": [[{"y": [None, {}]}], None], "b": {}}
+    assert list(decoded) == ["z", "m", "b"]
+
+
+def test_a_document_only_the_stdlib_decoder_reads_still_decodes() -> None:
+    decoded = loads_without_nulls('{"a": NaN, "b": null, "c": [Infinity]}')
+    assert list(decoded) == ["a", "c"]
+    assert decoded["a"] != decoded["a"]
+    assert decoded["c"] == [float("inf")]
+
+
+def test_an_integer_beyond_64_bits_decodes_as_without_null_filtering() -> None:
+    raw = b'{"a": 123456789012345678901234567890, "b": null}'
+    assert loads_without_nulls(raw) == {"a": orjson.loads(raw)["a"]}
+
+
+def test_invalid_json_still_fails_as_a_json_decode_error() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        loads_without_nulls(b'{"a": ')
