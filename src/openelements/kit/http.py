@@ -34,8 +34,8 @@ import datetime as dt
 import email.utils
 import json
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -293,17 +293,23 @@ class RetryingTransport:
         self._rng = rng or random.Random()  # jitter, not security
 
     async def send(self, request: HttpRequest) -> HttpResponse:
+        """The first attempt runs bare: setting up stamina's loop (tenacity state, hooks) cost
+        about a tenth of a hub call's CPU, and almost every call succeeds at once. stamina takes
+        over only for the retries, with the same bound and the same `plan_next` decisions."""
         run = _RetryRun(policy=self._policy, clock=self._clock, rng=self._rng)
         try:
+            return await self._attempt(request, run)
+        except _RetryableOutcome as outcome:
+            if run.plan_next(outcome) is False or self._policy.attempts <= 1:
+                return _outcome(outcome)
+        try:
             async for attempt in stamina.retry_context(
-                on=run.plan_next, attempts=self._policy.attempts, timeout=None
+                on=run.plan_next, attempts=self._policy.attempts - 1, timeout=None
             ):
                 with attempt:
                     return await self._attempt(request, run)
         except _RetryableOutcome as outcome:
-            if outcome.response is not None:
-                return outcome.response
-            raise outcome.failure or TransportFailure("no answer") from outcome.__cause__
+            return _outcome(outcome)
         raise AssertionError("stamina ended the loop without an outcome")  # pragma: no cover
 
     async def _attempt(self, request: HttpRequest, run: _RetryRun) -> HttpResponse:
@@ -320,6 +326,13 @@ class RetryingTransport:
         if self._policy.is_retryable(request, response):
             raise _RetryableOutcome(response, None)
         return response
+
+
+def _outcome(outcome: _RetryableOutcome) -> HttpResponse:
+    """The last retryable answer, or its failure raised, once retrying has stopped."""
+    if outcome.response is not None:
+        return outcome.response
+    raise outcome.failure or TransportFailure("no answer") from outcome.__cause__
 
 
 def _with_retry_attempt(request: HttpRequest, retries: int) -> HttpRequest:
@@ -366,21 +379,50 @@ class KeyedLimiter:
         slot = self._slots.get(key)
         return 0 if slot is None else slot.active
 
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        slot = self._slots.setdefault(key, _KeySlot(asyncio.Semaphore(self._limit)))
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
+        """`async with limiter.hold(key):` — a plain object, not a generator-based context
+        manager: this is entered on every provider call."""
+        return _Hold(self, key)
+
+    async def _enter(self, key: str) -> _KeySlot:
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _KeySlot(asyncio.Semaphore(self._limit))
         slot.users += 1
         try:
-            async with slot.semaphore:
-                slot.active += 1
-                try:
-                    yield
-                finally:
-                    slot.active -= 1
-        finally:
-            slot.users -= 1
-            if slot.users == 0:
-                del self._slots[key]
+            await slot.semaphore.acquire()
+        except BaseException:
+            self._leave(key, slot)
+            raise
+        slot.active += 1
+        return slot
+
+    def _exit(self, key: str, slot: _KeySlot) -> None:
+        slot.active -= 1
+        slot.semaphore.release()
+        self._leave(key, slot)
+
+    def _leave(self, key: str, slot: _KeySlot) -> None:
+        slot.users -= 1
+        if slot.users == 0:
+            del self._slots[key]
+
+
+class _Hold:
+    __slots__ = ("_key", "_limiter", "_slot")
+
+    def __init__(self, limiter: KeyedLimiter, key: str) -> None:
+        self._limiter = limiter
+        self._key = key
+        self._slot: _KeySlot | None = None
+
+    async def __aenter__(self) -> None:
+        self._slot = await self._limiter._enter(self._key)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._slot is not None:
+            self._limiter._exit(self._key, self._slot)
+            self._slot = None
 
 
 def json_body(value: Any) -> bytes:

@@ -118,6 +118,27 @@ async def test_exhausted_attempts_return_the_last_429_with_its_retry_after() -> 
 
 
 @pytest.mark.anyio
+async def test_a_single_attempt_policy_never_retries() -> None:
+    inner = ScriptedTransport(answer(503), TransportFailure("refused"))
+    sleep = RecordingSleep()
+    transport = retrying(inner, sleep, RetryPolicy(attempts=1))
+    assert (await transport.send(GET)).status == 503
+    with pytest.raises(TransportFailure, match="refused"):
+        await transport.send(GET)
+    assert len(inner.requests) == 2
+    assert sleep.waits == []
+
+
+@pytest.mark.anyio
+async def test_a_first_attempt_that_succeeds_is_sent_once_without_waiting() -> None:
+    inner = ScriptedTransport(answer(200))
+    sleep = RecordingSleep()
+    assert (await retrying(inner, sleep).send(GET)).status == 200
+    assert inner.requests == [GET]
+    assert sleep.waits == []
+
+
+@pytest.mark.anyio
 async def test_a_wait_beyond_the_total_budget_stops_retrying_at_once() -> None:
     inner = ScriptedTransport(answer(429, retry_after="120"))
     sleep = RecordingSleep()
@@ -225,6 +246,34 @@ async def test_keyed_limiter_forgets_idle_keys() -> None:
         async with limiter.hold(f"mailbox-{index}"):
             pass
     assert limiter._slots == {}
+
+
+@pytest.mark.anyio
+async def test_keyed_limiter_releases_the_slot_of_a_holder_that_fails_or_a_waiter_cancelled() -> (
+    None
+):
+    limiter = KeyedLimiter(limit=1)
+    with pytest.raises(RuntimeError):
+        async with limiter.hold("dana"):
+            raise RuntimeError("provider call failed")
+    assert limiter._slots == {}
+    gate = asyncio.Event()
+
+    async def hold() -> None:
+        async with limiter.hold("dana"):
+            await gate.wait()
+
+    holder, waiter = asyncio.create_task(hold()), asyncio.create_task(hold())
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    await asyncio.sleep(0)
+    assert limiter.in_use("dana") == 1
+    gate.set()
+    await holder
+    assert waiter.cancelled()
+    assert limiter._slots == {}
+    async with limiter.hold("dana"):
+        assert limiter.in_use("dana") == 1
 
 
 def test_keyed_limiter_refuses_a_limit_below_one() -> None:
