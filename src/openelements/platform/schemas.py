@@ -111,14 +111,10 @@ class UserCreate(Address):
     roles: list[RoleReference] | None = Field(default=None, max_length=10)
 
 
-class UserReplace(Address):
+class UserReplace(UserCreate):
     """PUT: the full profile; absent address fields are cleared, the password kept if absent."""
 
-    first_name: Name
-    last_name: Name
-    email: Email
-    password: Password | None = None
-    roles: list[RoleReference] | None = Field(default=None, max_length=10)
+    password: Password | None = None  # type: ignore[assignment]
 
 
 class UserUpdate(Address):
