@@ -63,6 +63,7 @@ def _check_timings(settings: Settings) -> None:
         "OPENELEMENTS_JOBS_LEASE_SECONDS": settings.jobs_lease_seconds,
         "OPENELEMENTS_JOBS_HEARTBEAT_SECONDS": settings.jobs_heartbeat_seconds,
         "OPENELEMENTS_JOBS_POLL_SECONDS": settings.jobs_poll_seconds,
+        "OPENELEMENTS_JOBS_METRICS_REFRESH_SECONDS": settings.jobs_metrics_refresh_seconds,
     }
     for name, value in positive.items():
         if not value > 0:

@@ -21,6 +21,7 @@ def test_default_jobs_settings_are_accepted() -> None:
         ({"jobs_heartbeat_seconds": -1}, "HEARTBEAT"),
         ({"jobs_poll_seconds": 0}, "POLL"),
         ({"jobs_concurrency": 0}, "CONCURRENCY"),
+        ({"jobs_metrics_refresh_seconds": 0}, "METRICS_REFRESH"),
     ],
 )
 def test_jobs_settings_that_cannot_work_are_refused(
