@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 import psycopg
 import pytest
 import uvicorn
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from msgraph_emulator.app import create_app as create_emulator_app
 from msgraph_emulator.emulator import Emulator
@@ -78,21 +78,31 @@ def migrated_sqlite_url(_migrated_sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+def _admin_dsn() -> str:
     admin = _postgres_admin_url()
-    if admin is None:
-        pytest.skip(f"{POSTGRES_URL_ENV} not set")
-    url = make_url(admin)
-    name = f"oe_test_{secrets.token_hex(6)}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    assert admin is not None
+    return make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def _postgres_database(prefix: str) -> Iterator[URL]:
+    """A new, empty database on the test server, dropped when the block ends."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield url.set(database=name).render_as_string(hide_password=False)
+        yield make_url(str(_postgres_admin_url())).set(database=name)
     finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    if _postgres_admin_url() is None:
+        pytest.skip(f"{POSTGRES_URL_ENV} not set")
+    with _postgres_database("oe_test") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -100,6 +110,32 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """A fresh, empty database URL: the test runs once per backend."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres_template() -> Iterator[str]:
+    """One migrated PostgreSQL database per run, cloned (CREATE DATABASE … TEMPLATE) per test."""
+    from openelements import migrations
+
+    with _postgres_database("oe_template") as url:
+        migrations.upgrade(url.render_as_string(hide_password=False))
+        yield str(url.database)
+
+
+@pytest.fixture
+def migrated_database_url(database_url: str, request: pytest.FixtureRequest) -> str:
+    """`database_url` at the head migration, as `openelements db upgrade` leaves it: a copy
+    of a template migrated once per run (migrating each test's database cost ~1 s)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database
+        shutil.copyfile(request.getfixturevalue("_migrated_sqlite_template"), url.database)
+        return database_url
+    template = request.getfixturevalue("_migrated_postgres_template")
+    with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"')
+    return database_url
 
 
 class ServeOnLoopback(Protocol):

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from hub_integration_harness import Connected
 
 from msgraph_emulator.emulator import Emulator
-from openelements import migrations
 from openelements.app import create_app
 from openelements.kit.crypto import generate_key
 from openelements.platform.auth import password_hashing
@@ -39,9 +38,11 @@ def emulator(serve_consenting_emulator: Any) -> Emulator:
 
 
 @pytest.fixture
-def connected(database_url: str, tmp_path: Path, emulator: Emulator) -> Iterator[Connected]:
+def connected(
+    migrated_database_url: str, tmp_path: Path, emulator: Emulator
+) -> Iterator[Connected]:
     settings = Settings(
-        database_url=database_url,
+        database_url=migrated_database_url,
         encryption_keys=f"k1:{generate_key()}",
         hmac_pepper=base64.b64encode(secrets.token_bytes(32)).decode(),
         key_file=tmp_path / "keys",
@@ -50,7 +51,6 @@ def connected(database_url: str, tmp_path: Path, emulator: Emulator) -> Iterator
         http_retry_attempts=2,
         http_retry_backoff_initial_seconds=0.01,
     )
-    migrations.upgrade(settings.database_url)
     app = create_app(settings, start_worker=False)
     app.dependency_overrides[password_hashing] = lambda: PasswordHashing(TEST_COST)
     with TestClient(app) as client:

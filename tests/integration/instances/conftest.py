@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from instances_harness import APP_ID, APP_SECRET, CALLBACK, DANA, Tenant, create_tenant
 
 from msgraph_emulator.emulator import Emulator
-from openelements import migrations
 from openelements.app import create_app
 from openelements.kit.crypto import generate_key
 from openelements.platform.auth import password_hashing
@@ -32,9 +31,9 @@ def emulator(serve_consenting_emulator: Any) -> Emulator:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, emulator: Emulator) -> Settings:
+def settings(migrated_database_url: str, tmp_path: Path, emulator: Emulator) -> Settings:
     return Settings(
-        database_url=database_url,
+        database_url=migrated_database_url,
         encryption_keys=f"k1:{generate_key()}",  # type: ignore[arg-type]
         hmac_pepper=base64.b64encode(secrets.token_bytes(32)).decode(),  # type: ignore[arg-type]
         key_file=tmp_path / "keys",
@@ -48,7 +47,6 @@ def settings(database_url: str, tmp_path: Path, emulator: Emulator) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    migrations.upgrade(settings.database_url)
     app = create_app(settings, start_worker=False)
     app.dependency_overrides[password_hashing] = lambda: PasswordHashing(TEST_COST)
     with TestClient(app) as test_client:
