@@ -138,17 +138,17 @@ class TokenKeeper:
     async def current(self, instance_id: int) -> AccessGrant:
         """A token good for at least the margin; refreshes first when it is not (D19).
 
-        Refreshing ahead of expiry is a precaution: when it fails for a reason that may pass
-        (identity platform unavailable, another holder too slow), a stored token that is
-        still valid is used rather than failing a call that would succeed."""
+        Refreshing ahead of expiry is a precaution: while another process holds the refresh
+        lease, or when the refresh fails for a reason that may pass (identity platform
+        unavailable, another holder too slow), a stored token that is still valid is used
+        rather than delaying or failing a call that would succeed."""
         state = await self._read(instance_id)
-        if self._is_fresh(state):
-            return self._grant(state)
+        if self._is_fresh(state) or (self._is_usable(state) and self._leased_by_other(state)):
+            return self._grant(state)  # another holder is refreshing: no need to wait for it
         try:
             return await self._refresh(instance_id, seen_version=state.credentials_version)
         except ProviderError:
-            expires = state.access_expires_at
-            if expires is None or expires - self._clock.now() < MIN_USABLE:
+            if not self._is_usable(state):
                 raise
             log.warning("instance.refresh_deferred", instance_id=instance_id)
             return self._grant(state)
@@ -184,6 +184,13 @@ class TokenKeeper:
         obtained = state.refreshed_at or state.created_at
         margin = min(self._margin, (expires - obtained) / 2)
         return expires - self._clock.now() > margin
+
+    def _is_usable(self, state: TokenState) -> bool:
+        """Still valid for `MIN_USABLE`, though maybe inside the refresh margin."""
+        expires = state.access_expires_at
+        if state.access_token_sealed is None or expires is None:
+            return False
+        return expires - self._clock.now() >= MIN_USABLE
 
     def _is_newer_and_fresh(self, state: TokenState, *, seen_version: int) -> bool:
         return state.credentials_version > seen_version and self._is_fresh(state)
