@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from typer.testing import CliRunner
 
 from openelements import migrations
@@ -22,16 +25,23 @@ def _cli(database_url: str, *args: str) -> str:
     return result.stdout
 
 
-def _tables(database_url: str) -> set[str]:
+@contextmanager
+def _sync_engine(database_url: str) -> Iterator[Engine]:
+    """A synchronous engine on the database an async URL names (inspection needs one)."""
     url = make_url(database_url)
     sync = url.set(
         drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
     )
     engine = create_engine(sync)
     try:
-        return set(inspect(engine).get_table_names())
+        yield engine
     finally:
         engine.dispose()
+
+
+def _tables(database_url: str) -> set[str]:
+    with _sync_engine(database_url) as engine:
+        return set(inspect(engine).get_table_names())
 
 
 def test_upgrade_downgrade_upgrade_round_trip(database_url: str) -> None:
@@ -69,26 +79,18 @@ def test_migration_files_ship_with_the_package(name: str) -> None:
 
 
 def _schema_differences(database_url: str) -> list[object]:
-    url = make_url(database_url)
-    sync = url.set(
-        drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
-    )
-    engine = create_engine(sync)
-    try:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "compare_type": True,
-                    # Tables that are not ours (procrastinate's schema, alembic_version).
-                    "include_name": lambda name, kind, _parent: (
-                        kind != "table" or name in Base.metadata.tables
-                    ),
-                },
-            )
-            return list(compare_metadata(context, Base.metadata))
-    finally:
-        engine.dispose()
+    with _sync_engine(database_url) as engine, engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                # Tables that are not ours (procrastinate's schema, alembic_version).
+                "include_name": lambda name, kind, _parent: (
+                    kind != "table" or name in Base.metadata.tables
+                ),
+            },
+        )
+        return list(compare_metadata(context, Base.metadata))
 
 
 def test_migrations_create_exactly_what_the_models_declare(database_url: str) -> None:
