@@ -301,6 +301,15 @@ def test_metrics_are_served_at_the_root_and_count_requests(client: TestClient) -
     assert 'openelements_http_requests_total{method="GET",route="<unmatched>",status="404"}' in text
 
 
+def test_made_up_methods_share_one_metrics_label(client: TestClient) -> None:
+    """The method is the client's text: one series per made-up method would grow without end."""
+    for index in range(3):
+        client.request(f"XMETHOD{index}", f"{API_BASE_PATH}/no/such/thing")
+    text = client.get("/metrics").text
+    assert "XMETHOD" not in text
+    assert 'openelements_http_requests_total{method="OTHER",route="<unmatched>"' in text
+
+
 def test_health_checks_the_database(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
 

@@ -11,6 +11,9 @@ from starlette.responses import Response
 
 __all__ = ["HttpMetrics", "metrics_endpoint"]
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
+
 
 class HttpMetrics:
     """Request counts and durations by method, route template and status."""
@@ -31,6 +34,9 @@ class HttpMetrics:
         )
 
     def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
+        # The method is whatever the client sent: any other word counts as OTHER, so a client
+        # cannot add series (memory, /metrics size) without end.
+        method = method if method in KNOWN_METHODS else OTHER_METHOD
         self.requests.labels(method, route, str(status)).inc()
         self.duration.labels(method, route).observe(seconds)
 
