@@ -17,7 +17,12 @@ from fastapi import APIRouter, Depends, Header
 
 from openelements.kit.ids import parse_object_id
 from openelements.platform.auth import UserAndOrganization
-from openelements.platform.dependencies import ReadUsers, WriteUsers
+from openelements.platform.dependencies import (
+    AccountIdPath,
+    ReadUsers,
+    WriteUsers,
+    account_id_path,
+)
 from openelements.platform.paging import Offset, PageSize
 from openelements.platform.runtime import DEFAULT_PAGE_SIZE
 from openelements.platform.schemas import RoleOut, UserCreate, UserOut, UserReplace, UserUpdate
@@ -28,8 +33,8 @@ router = APIRouter(tags=["platform"])
 UserPassword = Annotated[str | None, Header(alias="elements-user-password")]
 
 
-async def _account_scope(account_id: str) -> Scope:
-    return Scope.account(parse_object_id(account_id, kind="account"))
+async def _account_scope(account_id: AccountIdPath) -> Scope:
+    return Scope.account(account_id)
 
 
 AccountScope = Annotated[Scope, Depends(_account_scope)]
@@ -50,7 +55,10 @@ class AccountUserPath:
 
 
 async def _account_user(account_id: str, email_or_id: str) -> AccountUserPath:
-    return AccountUserPath(scope=await _account_scope(account_id), email_or_id=email_or_id)
+    # Both read here, not through AccountIdPath: a sub-dependency's parameter would be listed
+    # after `email_or_id` in the OpenAPI document.
+    scope = Scope.account(await account_id_path(account_id))
+    return AccountUserPath(scope=scope, email_or_id=email_or_id)
 
 
 AccountUser = Annotated[AccountUserPath, Depends(_account_user)]
