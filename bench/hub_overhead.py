@@ -11,12 +11,15 @@ Requests: GET one event; a 50-event list page. Each at concurrency 1 and 32.
 Throttling is lifted on both sides so that the limits measured are the processes' own: the
 emulator serves 1000 concurrent requests per mailbox and the gateway's per-mailbox limiter is
 raised from Graph's 4 to 64 (with 4, a single mailbox would cap every Python gateway at 4 in
-flight). Small emulator answers on a kept-alive connection arrive about 40 ms late (the body's
-last bytes wait for a delayed ACK: seen with curl too), so "GET event" at c=1 measures that
-wait, not the gateway; "list 50" (large answers) does not have it. wrk comes from Debian
-(`apt-get install wrk`); the script installs it when missing and it can. All processes share
-the machine: read the figures as relative, not absolute; "CPU per request" (the serving
-process's CPU time over the requests it served) is the figure least disturbed by neighbours.
+flight). The emulator's listening socket has TCP_NODELAY (commit 1072e93): before, small answers
+on a kept-alive connection waited ~40 ms for a delayed ACK, which hid the gateway's own cost
+at c=1. wrk comes from Debian (`apt-get install wrk`); the script installs it when missing and
+it can. All processes share the machine: read the figures as relative, not absolute, and
+compare runs made back to back; "CPU per request" (the serving process's CPU time over the
+requests it served) is the figure least disturbed by neighbours.
+
+Where the gateway's time goes: profile it under load with py-spy from a scratch venv
+(`py-spy record --pid <gateway pid> --format raw`, or `py-spy top`) while wrk runs.
 """
 
 from __future__ import annotations
