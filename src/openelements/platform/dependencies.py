@@ -3,7 +3,6 @@ read-only session or its unit of work (container.py):
 
     users: ReadUsers          # UserService over a read-only session
     users: WriteUsers         # UserService over the request's unit of work
-    account_id: AccountIdPath # the `{account_id}` path segment; 404 when it is no id
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openelements.container import ReadSession, WriteSession
-from openelements.kit.ids import parse_object_id
 from openelements.platform.auth import PlatformRuntimeDep
 from openelements.platform.runtime import PlatformRuntime
 from openelements.platform.service import (
@@ -52,10 +50,3 @@ WriteAccountSettings = Annotated[
 ]
 ReadUsers = Annotated[UserService, Depends(over_reads(UserService))]
 WriteUsers = Annotated[UserService, Depends(over_writes(UserService))]
-
-
-async def account_id_path(account_id: str) -> int:
-    return parse_object_id(account_id, kind="account")
-
-
-AccountIdPath = Annotated[int, Depends(account_id_path)]

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from openelements.container import ReadSession, WriteSession
+from openelements.kit.ids import parse_object_id
 from openelements.platform.auth import PlatformRuntimeDep, UserAndOrganization
 from openelements.platform.dependencies import (
-    AccountIdPath,
     ReadAccounts,
     ReadOrganizations,
     WriteAccounts,
@@ -38,6 +38,10 @@ from openelements.platform.user_endpoints import router as users_router
 router = APIRouter(tags=["platform"])
 
 Where = Annotated[str | None, Query(max_length=2000)]
+
+
+def _account_id(text: str) -> int:
+    return parse_object_id(text, kind="account")
 
 
 # --- organizations --------------------------------------------------------------------------
@@ -83,34 +87,34 @@ async def change_own_account_settings(
 async def change_account_settings(
     caller: UserAndOrganization,
     settings: WriteAccountSettings,
-    account_id: AccountIdPath,
+    account_id: str,
     body: AccountSettingsChange,
 ) -> AccountSettingsOut:
-    return await settings.change(caller, account_id, body=body)
+    return await settings.change(caller, _account_id(account_id), body=body)
 
 
 @router.get("/accounts/{account_id}")
 async def get_account(
-    caller: UserAndOrganization, accounts: ReadAccounts, account_id: AccountIdPath
+    caller: UserAndOrganization, accounts: ReadAccounts, account_id: str
 ) -> AccountOut:
-    return await accounts.get(caller, account_id)
+    return await accounts.get(caller, _account_id(account_id))
 
 
 @router.patch("/accounts/{account_id}")
 async def update_account(
     caller: UserAndOrganization,
     accounts: WriteAccounts,
-    account_id: AccountIdPath,
+    account_id: str,
     body: AccountUpdate,
 ) -> AccountOut:
-    return await accounts.update(caller, account_id, body=body)
+    return await accounts.update(caller, _account_id(account_id), body=body)
 
 
 @router.delete("/accounts/{account_id}")
 async def deactivate_account(
-    caller: UserAndOrganization, accounts: WriteAccounts, account_id: AccountIdPath
+    caller: UserAndOrganization, accounts: WriteAccounts, account_id: str
 ) -> AccountOut:
-    return await accounts.deactivate(caller, account_id)
+    return await accounts.deactivate(caller, _account_id(account_id))
 
 
 # --- sessions (D03) ------------------------------------------------------------------------

@@ -17,12 +17,7 @@ from fastapi import APIRouter, Depends, Header
 
 from openelements.kit.ids import parse_object_id
 from openelements.platform.auth import UserAndOrganization
-from openelements.platform.dependencies import (
-    AccountIdPath,
-    ReadUsers,
-    WriteUsers,
-    account_id_path,
-)
+from openelements.platform.dependencies import ReadUsers, WriteUsers
 from openelements.platform.paging import Offset, PageSize
 from openelements.platform.runtime import DEFAULT_PAGE_SIZE
 from openelements.platform.schemas import RoleOut, UserCreate, UserOut, UserReplace, UserUpdate
@@ -33,35 +28,37 @@ router = APIRouter(tags=["platform"])
 UserPassword = Annotated[str | None, Header(alias="elements-user-password")]
 
 
-async def _account_scope(account_id: AccountIdPath) -> Scope:
-    return Scope.account(account_id)
-
-
-AccountScope = Annotated[Scope, Depends(_account_scope)]
-"""The `{account_id}` of `/accounts/{account_id}/users`; 404 when it cannot be an id."""
-
-
 @dataclass(frozen=True, slots=True)
-class AccountUserPath:
-    """`/accounts/{account_id}/users/{email_or_id}`, both read by one dependency so the
-    OpenAPI document lists them in path order."""
+class AccountUsersPath:
+    """`/accounts/{account_id}/users[/{email_or_id}]`, read by one dependency so the OpenAPI
+    document lists the segments in path order.
 
-    scope: Scope
-    email_or_id: str
+    The segments are parsed when a route uses them, not while FastAPI resolves dependencies:
+    a request whose body or query is invalid as well keeps answering 400, as before.
+    """
+
+    account_id: str
+    email_or_id: str = ""
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.account(parse_object_id(self.account_id, kind="account"))
 
     @property
     def user_id(self) -> int:
         return _user_id(self.email_or_id)
 
 
-async def _account_user(account_id: str, email_or_id: str) -> AccountUserPath:
-    # Both read here, not through AccountIdPath: a sub-dependency's parameter would be listed
-    # after `email_or_id` in the OpenAPI document.
-    scope = Scope.account(await account_id_path(account_id))
-    return AccountUserPath(scope=scope, email_or_id=email_or_id)
+async def _account_users(account_id: str) -> AccountUsersPath:
+    return AccountUsersPath(account_id)
 
 
-AccountUser = Annotated[AccountUserPath, Depends(_account_user)]
+async def _account_user(account_id: str, email_or_id: str) -> AccountUsersPath:
+    return AccountUsersPath(account_id, email_or_id)
+
+
+AccountUsers = Annotated[AccountUsersPath, Depends(_account_users)]
+AccountUser = Annotated[AccountUsersPath, Depends(_account_user)]
 
 
 def _user_id(text: str) -> int:
@@ -75,18 +72,18 @@ def _user_id(text: str) -> int:
 async def list_account_users(
     caller: UserAndOrganization,
     users: ReadUsers,
-    scope: AccountScope,
+    path: AccountUsers,
     offset: Offset = 0,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> list[UserOut]:
-    return await users.list_in_account(caller, scope, offset=offset, limit=page_size)
+    return await users.list_in_account(caller, path.scope, offset=offset, limit=page_size)
 
 
 @router.post("/accounts/{account_id}/users")
 async def create_account_user(
-    caller: UserAndOrganization, users: WriteUsers, scope: AccountScope, body: UserCreate
+    caller: UserAndOrganization, users: WriteUsers, path: AccountUsers, body: UserCreate
 ) -> UserOut:
-    return await users.create(caller, scope, body=body)
+    return await users.create(caller, path.scope, body=body)
 
 
 @router.get("/accounts/{account_id}/users/{email_or_id}")

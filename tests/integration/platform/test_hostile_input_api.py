@@ -103,3 +103,22 @@ def test_an_email_whose_lowercase_outgrows_the_column_is_400(
         f"{API}/users/{tenant.admin_id}", headers=tenant.headers(), json={"email": email}
     )
     assert response.status_code == 400, response.text
+
+
+def test_an_invalid_body_is_400_even_when_the_path_names_no_account(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """Body and query are validated before path ids are looked at, on every account route."""
+    headers = tenant.headers()
+    for method, path, body in [
+        ("PATCH", "/accounts/abc", {"active": "x"}),
+        ("POST", "/accounts/abc/settings", {"notification.webhook.failure.policy": 5}),
+        ("POST", "/accounts/abc/users", {}),
+        ("PUT", "/accounts/abc/users/1", {}),
+        ("PATCH", "/accounts/abc/users/1", {"active": "x"}),
+    ]:
+        response = client.request(method, f"{API}{path}", headers=headers, json=body)
+        assert response.status_code == 400, (method, path, response.text)
+    response = client.get(f"{API}/accounts/abc/users", headers=headers, params={"pageSize": 0})
+    assert response.status_code == 400
+    assert client.get(f"{API}/accounts/abc/users", headers=headers).status_code == 404
