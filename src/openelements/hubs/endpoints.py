@@ -100,12 +100,16 @@ async def hub_call(request: Request) -> Response:
 
 
 async def _hub_instance(request: Request, container: Container, hubs: HubRuntime) -> HubInstance:
-    """The caller's instance, from the access cache or one shared lookup per header value."""
-    credentials = get_credentials(request)
-    key = AccessCache.key_of(request.headers["authorization"])
-    cached = hubs.access.get(key)
+    """The caller's instance, from the access cache or one shared lookup per header value.
+
+    A cached entry was stored only after this exact single header value was parsed and
+    resolved, so a hit skips the parsing; a missing, repeated or malformed header never hits."""
+    values = request.headers.getlist("authorization")
+    key = AccessCache.key_of(values[0]) if len(values) == 1 else ""
+    cached = hubs.access.get(key) if key else None
     if cached is not None:
         return cached
+    credentials = get_credentials(request)  # the 401s: only one well-formed header gets here
 
     async def resolve() -> HubInstance:
         platform = runtime_of(container, passwords=password_hashing(request))

@@ -33,6 +33,18 @@ def test_credentials_that_do_not_name_a_usable_instance_are_401(connected: Conne
         assert response.status_code == 401, (headers, response.text)
 
 
+def test_a_repeated_authorization_header_is_401_even_when_its_value_is_cached(
+    connected: Connected,
+) -> None:
+    client = connected.client
+    value = connected.hub_headers()["Authorization"]
+    assert client.get(f"{API}/hubs/general/calendars", headers={"Authorization": value}).is_success
+    repeated = [("Authorization", value), ("Authorization", value)]
+    response = client.get(f"{API}/hubs/general/calendars", headers=repeated)
+    assert response.status_code == 401, response.text
+    assert "several" in response.json()["message"]
+
+
 def test_unknown_resources_are_404_before_credentials_and_platform_routes_win(
     connected: Connected,
 ) -> None:
