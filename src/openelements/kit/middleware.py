@@ -54,13 +54,13 @@ class RequestContextMiddleware:
             await send(message)
 
         token = request_id_var.set(request_id)
+        # Tokens, not `bound_contextvars`: that one copies every bound variable per request.
+        log_tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                try:
-                    await self.app(scope, receive, send_with_id)
-                finally:
-                    self._record(scope, status, time.perf_counter() - started)
+            await self.app(scope, receive, send_with_id)
         finally:
+            self._record(scope, status, time.perf_counter() - started)
+            structlog.contextvars.reset_contextvars(**log_tokens)
             request_id_var.reset(token)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
