@@ -34,7 +34,7 @@ class AccountUsersPath:
     document lists the segments in path order.
 
     The segments are parsed when a route uses them, not while FastAPI resolves dependencies:
-    a request whose body or query is invalid as well keeps answering 400, as before.
+    the body and query are validated first, so a request wrong in both ways answers 400.
     """
 
     account_id: str
