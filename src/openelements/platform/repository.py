@@ -167,6 +167,9 @@ class PlatformRepository:
         query = select(UserSession).where(UserSession.token_digest == digest)
         return await self._session.scalar(query)
 
+    async def delete_sessions_of(self, user_id: int) -> None:
+        await self._session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
     async def delete_sessions_expired_by(self, moment: datetime) -> None:
         await self._session.execute(delete(UserSession).where(UserSession.expires_at <= moment))
 

@@ -328,6 +328,8 @@ class UserService(PlatformService):
             user.email = email
         if password_hash is not None:
             user.password_hash = password_hash
+            # Sessions opened with the old password end with it (D03 tokens).
+            await self._repository.delete_sessions_of(user.id)
         try:
             await self._repository.flush()
         except DuplicateRow:

@@ -92,3 +92,28 @@ def test_secrets_accept_only_a_valid_bearer_token(client: TestClient, tenant: Te
     ]:
         headers = {} if header is None else {"Authorization": header}
         assert client.get(SECRETS, headers=headers).status_code == 401, header
+
+
+def test_a_password_change_ends_the_users_open_sessions(client: TestClient, tenant: Tenant) -> None:
+    """Whoever learned the old password (and logged in with it) loses the session with it."""
+    account = create_account(client, tenant, "a-1")
+    user = create_user(client, tenant, account["id"], "dana@acme.example", password="old-pass")
+    token = _login(client, "dana@acme.example", "old-pass")
+    admin_token = _login(client, tenant.admin_email)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get(SECRETS, headers=bearer).status_code == 200
+
+    changed = client.patch(
+        f"{API}/users/{user['id']}", headers=tenant.headers(), json={"password": "new-pass"}
+    )
+    assert changed.status_code == 200
+    assert client.get(SECRETS, headers=bearer).status_code == 401
+    assert client.get(SECRETS, headers={"Authorization": f"Bearer {admin_token}"}).is_success
+    assert client.get(
+        SECRETS,
+        headers={"Authorization": f"Bearer {_login(client, 'dana@acme.example', 'new-pass')}"},
+    ).is_success
+    # A profile change that keeps the password keeps the session.
+    token = _login(client, "dana@acme.example", "new-pass")
+    client.patch(f"{API}/users/{user['id']}", headers=tenant.headers(), json={"city": "X"})
+    assert client.get(SECRETS, headers={"Authorization": f"Bearer {token}"}).is_success
