@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from openelements import __version__
 from openelements.container import Container, ContainerDep
 from openelements.elements import endpoints as elements_endpoints
+from openelements.elements import hub_catalog
 from openelements.hubs import endpoints as hubs_endpoints
 from openelements.hubs.openapi import hub_paths
 from openelements.instances import endpoints as instances_endpoints
@@ -96,9 +97,11 @@ def _api_router() -> APIRouter:
     api = APIRouter(prefix=API_BASE_PATH)
     api.add_api_route("", _api_root, include_in_schema=False)
     api.include_router(elements_endpoints.router)
+    api.include_router(hub_catalog.router)  # before the hub calls: `/hubs/{key}/elements`
+    api.include_router(hubs_endpoints.router)  # early: every route before it is tried per call
     api.include_router(instances_endpoints.router)
     api.include_router(platform_endpoints.router)
-    api.include_router(hubs_endpoints.router)  # last: its root aliases must not shadow others
+    api.include_router(hubs_endpoints.alias_router)  # last: root aliases must not shadow others
     return api
 
 

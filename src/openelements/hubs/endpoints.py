@@ -28,7 +28,7 @@ from openelements.kit.errors import BadRequest, NotFound, UnsupportedMediaType
 from openelements.platform.auth import get_credentials, password_hashing, runtime_of
 from openelements.settings import API_BASE_PATH
 
-__all__ = ["HubRuntime", "RootAliasRoute", "hub_runtime", "router"]
+__all__ = ["HubRuntime", "RootAliasRoute", "alias_router", "hub_runtime", "router"]
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 ASYNC_REQUEST_HEADER = "elements-async-request"
@@ -77,7 +77,11 @@ def hub_runtime(app_state: Any, container: Container) -> HubRuntime:
     return runtime
 
 
+# Two routers: `/hubs/{hub}/...` can be included early (no platform route lives under a hub
+# key, and each platform route passed costs a match on every hub call), while the root aliases
+# must come last so they never shadow anything.
 router = APIRouter(tags=["hubs"])
+alias_router = APIRouter(tags=["hubs"])
 
 
 async def hub_call(request: Request) -> Response:
@@ -191,7 +195,7 @@ def _raw_path(request: Request) -> str:
 router.add_api_route(
     "/hubs/{hub}/{resource_path:path}", hub_call, methods=METHODS, include_in_schema=False
 )
-router.add_api_route(
+alias_router.add_api_route(
     "/{resource_path:path}",
     hub_call,
     methods=METHODS,
